@@ -1,1 +1,2 @@
-export {};
+export * from './poll.js';
+export * from './unique.js';

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/**
+ * Where Kafka, the schema registry and Redis are. One shape for every environment (local stack, docker compose,
+ * managed services); unset variables fall back to the local stack's defaults (`npx saga stack up`).
+ */
+export const LOCAL_STACK_DEFAULTS = {
+  KAFKA_BROKERS: '127.0.0.1:19092',
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7',
+  REDIS_URL: 'redis://127.0.0.1:16379',
+} as const;
+
+const nonEmpty = z.string().trim().min(1);
+
+const ConnectionEnv = z.object({
+  KAFKA_BROKERS: nonEmpty.default(LOCAL_STACK_DEFAULTS.KAFKA_BROKERS),
+  SCHEMA_REGISTRY_URL: z.url().default(LOCAL_STACK_DEFAULTS.SCHEMA_REGISTRY_URL),
+  REDIS_URL: z.url().default(LOCAL_STACK_DEFAULTS.REDIS_URL),
+  KAFKA_SASL_MECHANISM: z.enum(['scram-sha-256', 'scram-sha-512', 'plain']).optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  KAFKA_SSL: z.enum(['true', 'false']).optional(),
+  SCHEMA_REGISTRY_USERNAME: z.string().optional(),
+  SCHEMA_REGISTRY_PASSWORD: z.string().optional(),
+});
+
+export interface ConnectionConfig {
+  kafka: {
+    brokers: string[];
+    ssl: boolean;
+    sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512' | 'plain'; username: string; password: string };
+  };
+  schemaRegistry: { url: string; username?: string; password?: string };
+  redis: { url: string };
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly retriable = false;
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n  - ${issues.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and validates the connection settings once; secrets stay in the returned object and are never logged. */
+export function loadConnectionConfig(env: NodeJS.ProcessEnv = process.env): ConnectionConfig {
+  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConnectionEnv.safeParse(blankAsUnset);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const brokers = e.KAFKA_BROKERS.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  let sasl: ConnectionConfig['kafka']['sasl'];
+  if (e.KAFKA_SASL_MECHANISM) {
+    if (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD) {
+      throw new ConfigError(['KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM']);
+    }
+    sasl = { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME, password: e.KAFKA_SASL_PASSWORD };
+  }
+  return {
+    kafka: { brokers, ssl: e.KAFKA_SSL === 'true', ...(sasl ? { sasl } : {}) },
+    schemaRegistry: {
+      url: e.SCHEMA_REGISTRY_URL.replace(/\/+$/, ''),
+      ...(e.SCHEMA_REGISTRY_USERNAME ? { username: e.SCHEMA_REGISTRY_USERNAME } : {}),
+      ...(e.SCHEMA_REGISTRY_PASSWORD ? { password: e.SCHEMA_REGISTRY_PASSWORD } : {}),
+    },
+    redis: { url: e.REDIS_URL },
+  };
+}
