@@ -129,6 +129,8 @@ export type OrderCancelled = { type: 'OrderCancelled' } & OrderCancelledPayload;
 export interface OrderCreatedPayload {
   metadata: EventMetadata;
   order: OrderDetails;
+  /** Opaque card token for the payment service; never logged. */
+  paymentToken: string;
 }
 export type OrderCreated = { type: 'OrderCreated' } & OrderCreatedPayload;
 
