@@ -1,0 +1,173 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
+import type { Kafka } from './kafka.js';
+import type { Logger } from './logger.js';
+import { sendRecords, type OutboundRecord } from './publisher.js';
+import { RecordProcessor, type Processed, type RecordProcessorDeps } from './record-processor.js';
+import type { RawRecord, RetryItem, RetryStore } from './retry-store.js';
+
+export interface EventProcessorOptions extends Omit<RecordProcessorDeps, 'onScheduled'> {
+  kafka: Kafka;
+  producer: Producer;
+  retries: RetryStore;
+  groupId: string;
+  topics: string[];
+  partitionsConsumedConcurrently?: number;
+  /** How many orders of one batch are worked on at once (records of one order always run in sequence). */
+  keyConcurrency?: number;
+  /** A claimed retry is invisible to other instances this long; a crashed claimer's retry comes back after it. */
+  retryLeaseMs?: number;
+  fromBeginning?: boolean;
+}
+
+export interface EventProcessor {
+  start(): Promise<void>;
+  /** Drains the batch and retries in flight, commits, and disconnects the consumer. */
+  stop(): Promise<void>;
+  isReady(): boolean;
+}
+
+const MAX_RETRY_IDLE_MS = 200;
+
+function toRaw(topic: string, partition: number, m: KafkaMessage): RawRecord {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : String(v);
+  }
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ? m.key.toString() : null,
+    value: (m.value ?? Buffer.alloc(0)).toString('base64'),
+    headers,
+  };
+}
+
+/** Runs `work` over groups of items, `limit` groups at a time; items of one group run in order. */
+async function forEachGroup<T>(groups: T[][], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < groups.length) {
+      const group = groups[next++]!;
+      for (const item of group) await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, groups.length) }, lane));
+}
+
+export function createEventProcessor(opts: EventProcessorOptions): EventProcessor {
+  const log: Logger = opts.logger.child({ component: 'event-processor', groupId: opts.groupId });
+  let wake: (() => void) | undefined;
+  let nextLook = 0;
+  const processor = new RecordProcessor({
+    ...opts,
+    onScheduled: (dueAt) => {
+      if (dueAt < nextLook) wake?.();
+    },
+  });
+  const consumer: Consumer = opts.kafka.consumer({
+    groupId: opts.groupId,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: 50,
+    allowAutoTopicCreation: false,
+  });
+  let ready = false;
+  let running = false;
+  let retryLoop: Promise<void> | undefined;
+  consumer.on(consumer.events.GROUP_JOIN, () => (ready = true));
+  consumer.on(consumer.events.CRASH, (e) => {
+    ready = false;
+    log.error({ err: e.payload.error }, 'consumer crashed; kafkajs restarts it');
+  });
+
+  async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
+    if (batch.messages.length === 0) return;
+    const byKey = new Map<string, RawRecord[]>();
+    for (const m of batch.messages) {
+      const raw = toRaw(batch.topic, batch.partition, m);
+      const k = raw.key ?? `\u0000${raw.offset}`;
+      let g = byKey.get(k);
+      if (!g) byKey.set(k, (g = []));
+      g.push(raw);
+    }
+    const outbound: OutboundRecord[] = [];
+    await forEachGroup([...byKey.values()], opts.keyConcurrency ?? 64, async (raw) => {
+      const done = await processor.process(raw);
+      outbound.push(...done.outbound);
+    });
+    if (!isRunning() || isStale()) return;
+    // Per key the records were pushed in order; across keys order does not matter.
+    await sendRecords(opts.producer, outbound);
+    resolveOffset(batch.lastOffset());
+    await commitOffsetsIfNecessary();
+    await heartbeat();
+  }
+
+  async function runRetry(item: RetryItem): Promise<void> {
+    let done: Processed;
+    try {
+      done = await processor.process(item.record, item);
+    } catch (err) {
+      // The messaging path itself failed (registry/Redis/Kafka): leave the lease to expire and try again then.
+      log.warn({ err, retryId: item.id }, 'retry could not run; it comes back when its lease expires');
+      return;
+    }
+    await sendRecords(opts.producer, done.outbound);
+    const k = done.disposition.kind;
+    if (k !== 'retry-scheduled' && k !== 'parked') await opts.retries.complete(item.id);
+  }
+
+  async function retryLoopBody(): Promise<void> {
+    const lease = opts.retryLeaseMs ?? 30_000;
+    while (running) {
+      try {
+        const items = await opts.retries.claimDue(Date.now(), lease, 64);
+        const byOrder = new Map<string, RetryItem[]>();
+        for (const it of items) {
+          const g = byOrder.get(it.orderId) ?? [];
+          g.push(it);
+          byOrder.set(it.orderId, g);
+        }
+        await forEachGroup([...byOrder.values()], 16, runRetry);
+        if (items.length === 64) continue;
+        const due = await opts.retries.nextDueAt();
+        const wait = Math.max(5, Math.min(MAX_RETRY_IDLE_MS, (due ?? Infinity) - Date.now()));
+        nextLook = Date.now() + wait;
+        const ac = new AbortController();
+        wake = () => ac.abort();
+        await delay(wait, undefined, { signal: ac.signal }).catch(() => undefined);
+        wake = undefined;
+      } catch (err) {
+        log.warn({ err }, 'retry loop failed; backing off');
+        await delay(1_000);
+      }
+    }
+  }
+
+  return {
+    async start() {
+      await consumer.connect();
+      for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
+      running = true;
+      await consumer.run({
+        autoCommit: true,
+        autoCommitInterval: 1_000,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 6,
+        eachBatch,
+      });
+      retryLoop = retryLoopBody();
+    },
+    async stop() {
+      running = false;
+      ready = false;
+      wake?.();
+      await consumer.stop();
+      await consumer.disconnect();
+      await retryLoop;
+    },
+    isReady: () => ready && running,
+  };
+}
