@@ -71,6 +71,12 @@ export function expandSchema(
   }
 }
 
+/** Wraps an already self-contained schema; parsing it standalone (fresh registry) proves it is self-contained. */
+export function toEventSchema(type: EventType, schema: AvroSchema): EventSchema {
+  const avroType = avro.Type.forSchema(schema as avro.Schema, { registry: {} });
+  return { type, schema, text: JSON.stringify(schema), avroType };
+}
+
 function readDir(dir: string): AvroSchema[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.avsc'))
@@ -86,10 +92,7 @@ export function loadEventSchemas(dir: string = SCHEMA_DIR): Map<EventType, Event
     const name = String(raw.name);
     if (!(name in EventTypes))
       throw new Error(`schema ${name} is not in the generated EventTypes; rebuild contracts`);
-    const schema = expandSchema(raw, shared) as AvroSchema;
-    // Parse standalone (fresh registry) to prove the expanded schema is self-contained.
-    const avroType = avro.Type.forSchema(schema as avro.Schema, { registry: {} });
-    out.set(name as EventType, { type: name as EventType, schema, text: JSON.stringify(schema), avroType });
+    out.set(name as EventType, toEventSchema(name as EventType, expandSchema(raw, shared) as AvroSchema));
   }
   for (const t of Object.values(EventTypes)) {
     if (!out.has(t)) throw new Error(`no schema file for event type ${t}`);
