@@ -58,7 +58,10 @@ async function startBatchConsumer(
   seen: string[],
   opts: { readUncommitted?: boolean } = {},
 ): Promise<Consumer> {
-  const consumer = track(kafka.consumer({ groupId, readUncommitted: opts.readUncommitted ?? false }));
+  // disconnect() waits for the in-flight long-poll fetch; a short maxWait keeps the hand-over between members quick.
+  const consumer = track(
+    kafka.consumer({ groupId, readUncommitted: opts.readUncommitted ?? false, maxWaitTimeInMs: 500 }),
+  );
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
