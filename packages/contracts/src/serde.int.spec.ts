@@ -102,7 +102,7 @@ describe('serde against the real registry', () => {
     const fraud = {
       ...failed,
       failure: { step: 'SHIP_ORDER', reason: 'FRAUD_SUSPECTED', message: 'x' },
-    } as SagaEvent;
+    } as unknown as SagaEvent;
     const seenByV1 = await v1Serde.decode(await v2Serde.encode(fraud));
     expect(seenByV1.type === 'ShipmentFailed' && seenByV1.failure.reason).toBe('UNKNOWN');
   });
