@@ -1,0 +1,4 @@
+import { runServiceMain } from '@saga/messaging';
+import { orderService } from './index.js';
+
+runServiceMain(orderService);
