@@ -1,0 +1,4 @@
+import { runServiceMain } from '@saga/messaging';
+import { inventoryService } from './index.js';
+
+runServiceMain(inventoryService);
