@@ -1,0 +1,123 @@
+import type { Redis } from 'ioredis';
+import { SagaError, type IdGenerator } from '@saga/contracts';
+import { luaScript } from '@saga/messaging';
+import type {
+  AuthorizeRequest,
+  AuthorizeResult,
+  CaptureRequest,
+  CaptureResult,
+  PaymentGateway,
+  RefundRequest,
+  RefundResult,
+  VoidRequest,
+  VoidResult,
+} from '../payment/gateway.js';
+import {
+  simulateAuthorize,
+  simulateCapture,
+  simulateRefund,
+  simulateVoid,
+  type GatewayMemory,
+  type SimOutcome,
+} from './test-tokens.js';
+
+type Operation = 'authorize' | 'capture' | 'void' | 'refund';
+
+/** The simulated gateway's memory of one order; same hash tag as the payment aggregate (pay:{orderId}). */
+export const gatewayKey = (orderId: string): string => `gw:{${orderId}}`;
+
+/** First answer wins: a concurrent or repeated call returns the answer recorded first (the idempotency key). */
+const RECORD_ONCE = `
+redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+return redis.call('HGET', KEYS[1], ARGV[1])
+`;
+
+/**
+ * A deterministic stand-in for a card gateway, driven by test tokens (test-tokens.ts), its state in Redis so it
+ * survives restarts and is shared by every payment instance. Each operation is idempotent by orderId + operation:
+ * once answered, the same answer is returned forever; only unavailability is not recorded (it is worth retrying).
+ */
+export class SimulatedGateway implements PaymentGateway {
+  private readonly recordOnce: (...args: (string | number)[]) => Promise<string>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly ids: IdGenerator,
+  ) {
+    this.recordOnce = luaScript<string>(redis, 'paymentGatewayRecordOnce', 1, RECORD_ONCE);
+  }
+
+  async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
+    // A real gateway keeps the card behind the authorization; so does this one (capture/refund triggers use it).
+    await this.redis.hsetnx(gatewayKey(request.orderId), 'token', request.token);
+    return this.once(request.orderId, 'authorize', (m) =>
+      simulateAuthorize(m.token ?? request.token, m.attempt, this.newId),
+    );
+  }
+
+  capture(request: CaptureRequest): Promise<CaptureResult> {
+    return this.once(request.orderId, 'capture', (m) => simulateCapture(m, this.newId));
+  }
+
+  void(request: VoidRequest): Promise<VoidResult> {
+    return this.once(request.orderId, 'void', (m) => simulateVoid(m));
+  }
+
+  refund(request: RefundRequest): Promise<RefundResult> {
+    return this.once(request.orderId, 'refund', (m) => simulateRefund(m, this.newId));
+  }
+
+  private readonly newId = (): string => this.ids.next();
+
+  private async once<R>(
+    orderId: string,
+    op: Operation,
+    simulate: (m: GatewayMemory) => SimOutcome<R>,
+  ): Promise<R> {
+    const key = gatewayKey(orderId);
+    const recorded = await this.redis.hget(key, `result:${op}`);
+    if (recorded) return JSON.parse(recorded) as R;
+    const attempt = await this.redis.hincrby(key, `attempts:${op}`, 1);
+    const [token, recovered, authorize, capture, voided] = await this.redis.hmget(
+      key,
+      'token',
+      'recovered',
+      'result:authorize',
+      'result:capture',
+      'result:void',
+    );
+    const outcome = simulate({
+      token: token ?? undefined,
+      attempt,
+      recovered: recovered === '1',
+      authorize: parse<AuthorizeResult>(authorize),
+      capture: parse<CaptureResult>(capture),
+      void: parse<VoidResult>(voided),
+    });
+    switch (outcome.kind) {
+      case 'unavailable':
+        throw new SagaError(
+          'GATEWAY_UNAVAILABLE',
+          `payment gateway unavailable (${op}, attempt ${attempt})`,
+          true,
+        );
+      case 'rejected':
+        throw new SagaError('GATEWAY_REJECTED', `payment gateway rejected ${op}: ${outcome.message}`, false);
+      case 'answer':
+        return JSON.parse(await this.recordOnce(key, `result:${op}`, JSON.stringify(outcome.answer))) as R;
+      default: {
+        const never: never = outcome;
+        throw new Error(`unexpected outcome ${JSON.stringify(never)}`);
+      }
+    }
+  }
+}
+
+function parse<T>(json: string | null | undefined): T | undefined {
+  return json ? (JSON.parse(json) as T) : undefined;
+}
+
+/** Tells the simulated gateway that its outage for this order is over (tok_refund_outage). Used by the CLI and tests. */
+export async function recoverGateway(redis: Redis, orderId: string): Promise<void> {
+  await redis.hset(gatewayKey(orderId), 'recovered', '1');
+}

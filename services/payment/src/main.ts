@@ -1,0 +1,4 @@
+import { runServiceMain } from '@saga/messaging';
+import { paymentService } from './index.js';
+
+runServiceMain(paymentService);
