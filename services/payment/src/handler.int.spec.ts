@@ -44,8 +44,8 @@ afterAll(async () => {
 
 const newOrder = () => uniquePrefix('pay-order');
 
-function only(outcome: HandlerOutcome): SagaEvent {
-  if (outcome.kind !== 'emit') throw new Error(`expected events, got ignored: ${outcome.reason}`);
+function only(outcome: ExhaustedOutcome): SagaEvent {
+  if (outcome.kind !== 'emit') throw new Error(`expected events, got ${JSON.stringify(outcome)}`);
   expect(outcome.events).toHaveLength(1);
   return outcome.events[0]!;
 }
