@@ -6,7 +6,7 @@ import {
   loadConnectionConfig,
   type EventHandler,
   type HandlerContext,
-  type HandlerOutcome,
+  type ExhaustedOutcome,
 } from '@saga/messaging';
 import { uniquePrefix } from '@saga/testkit';
 import {
