@@ -1,0 +1,4 @@
+import { runServiceMain } from '@saga/messaging';
+import { shippingService } from './index.js';
+
+runServiceMain(shippingService);
