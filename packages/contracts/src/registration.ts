@@ -8,7 +8,9 @@ export function subjectFor(type: EventType, prefix = ''): string {
   return `${prefix}${subjectOf(topicOf(type), type)}`;
 }
 
-export const DEFAULT_COMPATIBILITY: CompatibilityLevel = 'BACKWARD';
+// FULL = BACKWARD (new readers read old events) + FORWARD (old readers read new events). Events outlive their
+// producers' deploys and old consumers read new events, so both directions are enforced at registration.
+export const DEFAULT_COMPATIBILITY: CompatibilityLevel = 'FULL';
 
 /**
  * Registers every event schema (idempotent: identical content returns the existing id) and pins the subject's

@@ -2,6 +2,7 @@ import { loadConnectionConfig } from '@saga/messaging';
 import { sampleEvents, uniqueSubjectPrefix } from '../test/fixtures.js';
 import {
   createSerde,
+  DEFAULT_COMPATIBILITY,
   eventSchemas,
   isSerdeError,
   RegistryClient,
@@ -34,7 +35,7 @@ function evolve(type: EventType, edit: (schema: AvroSchema & { fields: AvroSchem
 }
 
 describe('serde against the real registry', () => {
-  it('registers idempotently with BACKWARD compatibility per subject', async () => {
+  it('registers idempotently with FULL (backward + forward) compatibility per subject', async () => {
     const prefix = uniqueSubjectPrefix('register');
     const serde = createSerde({ url: registryUrl, subjectPrefix: prefix });
     await serde.register();
@@ -44,7 +45,7 @@ describe('serde against the real registry', () => {
     const subject = subjectFor('OrderCreated', prefix);
     expect(subject).toBe(`${prefix}orders-ordersaga.events.OrderCreated`);
     const res = await fetch(`${registryUrl}/config/${encodeURIComponent(subject)}`);
-    expect(((await res.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('BACKWARD');
+    expect(((await res.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('FULL');
     const versions = await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}/versions`);
     expect(await versions.json()).toEqual([1]);
   });
@@ -86,7 +87,7 @@ describe('serde against the real registry', () => {
     const v1Serde = createSerde({ url: registryUrl, subjectPrefix: prefix });
     const v2Serde = createSerde({ url: registryUrl, subjectPrefix: prefix, schemas: v2 });
     await v1Serde.register();
-    await v2Serde.register(); // accepted: both changes are BACKWARD compatible
+    await v2Serde.register(); // accepted: both changes are FULL compatible
 
     const shipped = sampleEvents().find((e) => e.type === 'OrderShipped')!;
     const fromV1 = (await v2Serde.decode(await v1Serde.encode(shipped))) as SagaEvent & {
@@ -121,7 +122,7 @@ describe('serde against the real registry', () => {
     async function subjectWithV1(): Promise<string> {
       const subject = `${uniqueSubjectPrefix('compat')}probe`;
       await client.register(subject, JSON.stringify(v1));
-      await client.setCompatibility(subject, 'BACKWARD');
+      await client.setCompatibility(subject, DEFAULT_COMPATIBILITY);
       return subject;
     }
     const withFields = (fields: unknown[]) => JSON.stringify({ ...v1, fields });
@@ -140,11 +141,15 @@ describe('serde against the real registry', () => {
       await expectSerdeError(client.register(subject, v2), 'SCHEMA_INCOMPATIBLE');
     });
 
-    it('accepts removing a field under BACKWARD (new readers ignore it) and a field added with a default', async () => {
+    it('rejects a field removed without a default (old readers could not read the new events)', async () => {
       const subject = await subjectWithV1();
-      expect((await client.checkCompatibility(subject, withFields([v1.fields[0]]))).status).toBe(
-        'compatible',
-      );
+      const v2 = withFields([v1.fields[0]]);
+      expect((await client.checkCompatibility(subject, v2)).status).toBe('incompatible');
+      await expectSerdeError(client.register(subject, v2), 'SCHEMA_INCOMPATIBLE');
+    });
+
+    it('accepts a field added with a default', async () => {
+      const subject = await subjectWithV1();
       const added = withFields([...v1.fields, { name: 'note', type: 'string', default: '' }]);
       expect((await client.checkCompatibility(subject, added)).status).toBe('compatible');
       expect((await client.checkCompatibility(`${subject}-nope`, added)).status).toBe('new');

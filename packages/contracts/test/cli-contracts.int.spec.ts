@@ -35,7 +35,7 @@ describe('saga contracts register|check', () => {
     expect(before.lines.every((l) => l.startsWith('NEW'))).toBe(true);
 
     const reg = await run(['register', '--subject-prefix', prefix]);
-    expect(reg.lines).toEqual(['registered 16 subjects (compatibility BACKWARD)']);
+    expect(reg.lines).toEqual(['registered 16 subjects (compatibility FULL)']);
 
     const after = await run(['check', '--subject-prefix', prefix, '--json']);
     const results = JSON.parse(after.lines[0]!) as { status: string }[];

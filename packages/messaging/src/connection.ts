@@ -57,9 +57,15 @@ export function loadConnectionConfig(env: NodeJS.ProcessEnv = process.env): Conn
   let sasl: ConnectionConfig['kafka']['sasl'];
   if (e.KAFKA_SASL_MECHANISM) {
     if (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD) {
-      throw new ConfigError(['KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM']);
+      throw new ConfigError([
+        'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM',
+      ]);
     }
-    sasl = { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME, password: e.KAFKA_SASL_PASSWORD };
+    sasl = {
+      mechanism: e.KAFKA_SASL_MECHANISM,
+      username: e.KAFKA_SASL_USERNAME,
+      password: e.KAFKA_SASL_PASSWORD,
+    };
   }
   return {
     kafka: { brokers, ssl: e.KAFKA_SSL === 'true', ...(sasl ? { sasl } : {}) },

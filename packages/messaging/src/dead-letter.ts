@@ -14,7 +14,12 @@ export const DeadLetterHeaders = {
 } as const;
 
 /** The original bytes and key, untouched, plus why and where they failed, so a redrive can put them back. */
-export function deadLetterRecord(service: ServiceName, raw: RawRecord, error: ErrorInfo, now: number): OutboundRecord {
+export function deadLetterRecord(
+  service: ServiceName,
+  raw: RawRecord,
+  error: ErrorInfo,
+  now: number,
+): OutboundRecord {
   return {
     topic: deadLetterTopic(service),
     key: raw.key,

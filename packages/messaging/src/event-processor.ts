@@ -45,7 +45,11 @@ function toRaw(topic: string, partition: number, m: KafkaMessage): RawRecord {
 }
 
 /** Runs `work` over groups of items, `limit` groups at a time; items of one group run in order. */
-async function forEachGroup<T>(groups: T[][], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+async function forEachGroup<T>(
+  groups: T[][],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < groups.length) {
@@ -82,7 +86,8 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
     log.error({ err: e.payload.error }, 'consumer crashed; kafkajs restarts it');
   });
 
-  async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
+  async function eachBatch(payload: EachBatchPayload) {
+    const { batch } = payload;
     if (batch.messages.length === 0) return;
     const byKey = new Map<string, RawRecord[]>();
     for (const m of batch.messages) {
@@ -97,12 +102,12 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
       const done = await processor.process(raw);
       outbound.push(...done.outbound);
     });
-    if (!isRunning() || isStale()) return;
+    if (!payload.isRunning() || payload.isStale()) return;
     // Per key the records were pushed in order; across keys order does not matter.
     await sendRecords(opts.producer, outbound);
-    resolveOffset(batch.lastOffset());
-    await commitOffsetsIfNecessary();
-    await heartbeat();
+    payload.resolveOffset(batch.lastOffset());
+    await payload.commitOffsetsIfNecessary();
+    await payload.heartbeat();
   }
 
   async function runRetry(item: RetryItem): Promise<void> {
@@ -149,7 +154,8 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
   return {
     async start() {
       await consumer.connect();
-      for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
+      for (const topic of opts.topics)
+        await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
       running = true;
       await consumer.run({
         autoCommit: true,

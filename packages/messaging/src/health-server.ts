@@ -22,7 +22,9 @@ export function createHttpServer(service: string, checks: HealthChecks): Fastify
       }
     }
     const ready = Object.values(results).every(Boolean);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', service, checks: results });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not-ready', service, checks: results });
   });
   return app;
 }

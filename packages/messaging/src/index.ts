@@ -14,3 +14,5 @@ export * from './retry-store.js';
 export * from './service-host.js';
 export * from './state-store.js';
 export * from './lua.js';
+export * from './client.js';
+export * from './provision.js';

@@ -16,6 +16,8 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? '
       paths: ['*.password', '*.*.password', 'password', '*.sasl', '*.*.sasl', 'redis.url', '*.redis.url'],
       censor: '[redacted]',
     },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l' } } } : {}),
+    ...(pretty
+      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l' } } }
+      : {}),
   });
 }

@@ -21,7 +21,10 @@ export const Headers = {
   correlationId: 'saga-correlation-id',
 } as const;
 
-export async function toOutboundRecords(codec: EventCodec, events: readonly SagaEvent[]): Promise<OutboundRecord[]> {
+export async function toOutboundRecords(
+  codec: EventCodec,
+  events: readonly SagaEvent[],
+): Promise<OutboundRecord[]> {
   return Promise.all(
     events.map(async (event) => ({
       topic: topicOf(event.type),

@@ -112,11 +112,19 @@ export class RecordProcessor {
       record: raw,
     };
     if (decision.kind === 'retry') {
-      const item: RetryItem = { ...base, attempt: ctx.attempt + 1, lastError: error, dueAt: now + decision.delayMs };
+      const item: RetryItem = {
+        ...base,
+        attempt: ctx.attempt + 1,
+        lastError: error,
+        dueAt: now + decision.delayMs,
+      };
       ctx.log.warn({ err: error, nextAttempt: item.attempt, delayMs: decision.delayMs }, 'retry scheduled');
       if (retry) await retries.reschedule(item);
       else if (!(await retries.scheduleFirst(item))) {
-        return { disposition: { kind: 'ignored', reason: 'a retry of this event is already pending' }, outbound: [] };
+        return {
+          disposition: { kind: 'ignored', reason: 'a retry of this event is already pending' },
+          outbound: [],
+        };
       }
       this.deps.onScheduled?.(item.dueAt);
       return { disposition: { kind: 'retry-scheduled', item }, outbound: [] };
@@ -130,7 +138,10 @@ export class RecordProcessor {
         parkedAt: base.parkedAt ?? now,
         dueAt: now + Math.round(PARKED_RETRY_INTERVAL_MS * timeScale),
       };
-      ctx.log.error({ err: error, attempts: ctx.attempt }, 'compensation retries exhausted: saga parked as stuck');
+      ctx.log.error(
+        { err: error, attempts: ctx.attempt },
+        'compensation retries exhausted: saga parked as stuck',
+      );
       await retries.park(item);
       return { disposition: { kind: 'parked', item }, outbound: [] };
     }
@@ -145,7 +156,10 @@ export class RecordProcessor {
   }
 
   private deadLetter(raw: RawRecord, error: ErrorInfo): Processed {
-    this.deps.logger.warn({ topic: raw.topic, partition: raw.partition, offset: raw.offset, err: error }, 'dead-lettered');
+    this.deps.logger.warn(
+      { topic: raw.topic, partition: raw.partition, offset: raw.offset, err: error },
+      'dead-lettered',
+    );
     return {
       disposition: { kind: 'dead-lettered', error },
       outbound: [deadLetterRecord(this.deps.handler.service, raw, error, this.now())],

@@ -33,7 +33,8 @@ export function policyFor(code: string): RetryPolicy {
 
 /** Delay before retry number `retry` (1-based), scaled by the time scale (e.g. 0.01 in tests and demos). */
 export function retryDelayMs(policy: RetryPolicy, retry: number, timeScale = 1): number {
-  if (!Number.isInteger(retry) || retry < 1) throw new RangeError(`retry must be a positive integer, got ${retry}`);
+  if (!Number.isInteger(retry) || retry < 1)
+    throw new RangeError(`retry must be a positive integer, got ${retry}`);
   return Math.round(policy.intervalMs * policy.backoffRate ** (retry - 1) * timeScale);
 }
 

@@ -26,7 +26,11 @@ describe('retry policies (the reference numbers)', () => {
   });
 
   it('scales every delay by the time scale without changing the schedule shape', () => {
-    expect(decideRetry('GATEWAY_UNAVAILABLE', 2, 0.01)).toMatchObject({ kind: 'retry', retry: 2, delayMs: 150 });
+    expect(decideRetry('GATEWAY_UNAVAILABLE', 2, 0.01)).toMatchObject({
+      kind: 'retry',
+      retry: 2,
+      delayMs: 150,
+    });
   });
 
   it('rejects a retry number that is not a positive integer', () => {

@@ -58,7 +58,6 @@ redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 return 1
 `;
 
-
 export class RetryStore {
   private readonly due: string;
   private readonly items: string;
@@ -120,7 +119,14 @@ export class RetryStore {
     const found: RetryItem[] = [];
     let cursor = '0';
     do {
-      const [next, entries] = await this.redis.hscan(this.items, cursor, 'MATCH', `${orderId}|*`, 'COUNT', 500);
+      const [next, entries] = await this.redis.hscan(
+        this.items,
+        cursor,
+        'MATCH',
+        `${orderId}|*`,
+        'COUNT',
+        500,
+      );
       cursor = next;
       for (let i = 1; i < entries.length; i += 2) found.push(JSON.parse(entries[i]!) as RetryItem);
     } while (cursor !== '0');

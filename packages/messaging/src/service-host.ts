@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { createSerde, type Clock, type IdGenerator, type SagaEvent, type ServiceName, type Topic } from '@saga/contracts';
+import {
+  createSerde,
+  type Clock,
+  type IdGenerator,
+  type SagaEvent,
+  type ServiceName,
+  type Topic,
+} from '@saga/contracts';
 import { loadConnectionConfig, type ConnectionConfig } from './connection.js';
 import { createEventProcessor, type EventProcessor } from './event-processor.js';
 import type { EventHandler } from './handler.js';
@@ -12,7 +19,12 @@ import { createLogger, type Logger } from './logger.js';
 import { sendRecords, toOutboundRecords, type EventCodec } from './publisher.js';
 import { RetryStore } from './retry-store.js';
 
-const DEFAULT_HTTP_PORTS: Record<ServiceName, number> = { order: 3000, payment: 3001, inventory: 3002, shipping: 3003 };
+const DEFAULT_HTTP_PORTS: Record<ServiceName, number> = {
+  order: 3000,
+  payment: 3001,
+  inventory: 3002,
+  shipping: 3003,
+};
 
 export interface ServiceConfig {
   service: ServiceName;

@@ -25,7 +25,8 @@ export interface Snapshot<S> {
   replay: SagaEvent[] | undefined;
 }
 
-export type StepResult<S> = { kind: 'ignored'; reason: string } | { kind: 'changed'; state: S; events: SagaEvent[] };
+export type StepResult<S> =
+  { kind: 'ignored'; reason: string } | { kind: 'changed'; state: S; events: SagaEvent[] };
 
 export class RedisStateStore<S> {
   private readonly commitScript: (...args: (string | number)[]) => Promise<number>;
@@ -49,8 +50,20 @@ export class RedisStateStore<S> {
   }
 
   /** true when written; false when the input was already recorded by a concurrent run (caller replays). */
-  async commit(key: string, rev: string, state: S, inputEventId: string, events: SagaEvent[]): Promise<boolean> {
-    const result = await this.commitScript(key, rev, JSON.stringify(state), inputEventId, JSON.stringify(events));
+  async commit(
+    key: string,
+    rev: string,
+    state: S,
+    inputEventId: string,
+    events: SagaEvent[],
+  ): Promise<boolean> {
+    const result = await this.commitScript(
+      key,
+      rev,
+      JSON.stringify(state),
+      inputEventId,
+      JSON.stringify(events),
+    );
     if (result === 0) throw new ConcurrentModificationError(key);
     return result === 1;
   }

@@ -3,6 +3,8 @@ import type { EventType, SagaEvent } from '@saga/contracts';
 /** One line of an order's history: every event seen for it, and every event it emitted, once each. */
 export interface TimelineEntry {
   eventId: string;
+  /** The event that caused this one: the timeline can be read in causal order across topics. */
+  causationId: string | null;
   type: EventType;
   producer: string;
   occurredAt: number;
@@ -59,9 +61,10 @@ export function summarize(event: SagaEvent): string {
 }
 
 export function timelineEntry(event: SagaEvent, receivedAt: number, ignored?: string): TimelineEntry {
-  const { eventId, producer, occurredAt, attempt } = event.metadata;
+  const { eventId, causationId, producer, occurredAt, attempt } = event.metadata;
   return {
     eventId,
+    causationId,
     type: event.type,
     producer,
     occurredAt,

@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+// `npm start`: install if needed, build, bring the local stack up (unless KAFKA_BROKERS points elsewhere), run the
+// four services as supervised processes with prefixed logs, and stop what it started on Ctrl-C.
+// Flags: --keep-stack (leave the stack running on exit), --time-scale <x> (SAGA_TIME_SCALE for the services).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const keepStack = args.includes('--keep-stack');
+const tsIdx = args.indexOf('--time-scale');
+const timeScale = tsIdx >= 0 ? args[tsIdx + 1] : process.env.SAGA_TIME_SCALE;
+const SERVICES = [
+  ['order', 3000, '\x1b[36m'],
+  ['payment', 3001, '\x1b[35m'],
+  ['inventory', 3002, '\x1b[33m'],
+  ['shipping', 3003, '\x1b[32m'],
+];
+const RESET = '\x1b[0m';
+
+function run(cmd, cmdArgs, what) {
+  const r = spawnSync(cmd, cmdArgs, { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`npm start: ${what} failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+if (!existsSync(join(ROOT, 'node_modules'))) run('npm', ['install'], 'npm install');
+if (SERVICES.some(([s]) => !existsSync(join(ROOT, 'services', s, 'dist', 'main.js')))) {
+  run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], 'build');
+}
+
+const external = Boolean(process.env.KAFKA_BROKERS);
+let stackStartedHere = false;
+if (!external) {
+  const before = spawnSync(
+    process.execPath,
+    [join(ROOT, 'packages/cli/bin/saga.js'), 'stack', 'status', '--json'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
+  let wasHealthy = false;
+  try {
+    const parts = JSON.parse(before.stdout).parts ?? [];
+    wasHealthy = parts.length > 0 && parts.every((p) => p.healthy);
+  } catch {
+    wasHealthy = false;
+  }
+  run(process.execPath, [join(ROOT, 'packages/cli/bin/saga.js'), 'stack', 'up'], 'saga stack up');
+  stackStartedHere = !wasHealthy;
+}
+run(process.execPath, [join(ROOT, 'packages/cli/bin/saga.js'), 'topics', 'create'], 'saga topics create');
+run(
+  process.execPath,
+  [join(ROOT, 'packages/cli/bin/saga.js'), 'contracts', 'register'],
+  'saga contracts register',
+);
+
+const children = new Map();
+let stopping = false;
+
+function prefixLines(name, color, stream, out) {
+  let buf = '';
+  stream.on('data', (chunk) => {
+    buf += chunk.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      out.write(`${color}${name.padEnd(9)}${RESET}| ${buf.slice(0, i)}\n`);
+      buf = buf.slice(i + 1);
+    }
+  });
+}
+
+function startService(name, port, color, restarts = 0) {
+  const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      HTTP_PORT: String(port),
+      SAGA_LOG_PRETTY: process.stdout.isTTY ? 'true' : 'false',
+      ...(timeScale ? { SAGA_TIME_SCALE: timeScale } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  prefixLines(name, color, child.stdout, process.stdout);
+  prefixLines(name, color, child.stderr, process.stderr);
+  children.set(name, child);
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    const delay = Math.min(30_000, 500 * 2 ** restarts);
+    console.error(
+      `${color}${name}${RESET} exited (${signal ?? code}); restarting in ${delay} ms (restart #${restarts + 1})`,
+    );
+    setTimeout(() => startService(name, port, color, restarts + 1), delay);
+  });
+}
+
+async function waitReady(timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (const [name, port] of SERVICES) {
+    for (;;) {
+      const ok = await fetch(`http://127.0.0.1:${port}/health/ready`)
+        .then((r) => r.status === 200)
+        .catch(() => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`${name} did not become ready within ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+async function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nstopping services (draining in-flight work)…');
+  await Promise.all(
+    [...children.values()].map(
+      (c) =>
+        new Promise((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          c.once('exit', resolve);
+          c.kill('SIGTERM');
+          setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
+        }),
+    ),
+  );
+  if (stackStartedHere && !keepStack) {
+    spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/saga.js'), 'stack', 'down'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+  } else if (!external) {
+    console.log('the stack keeps running (npx saga stack down stops it)');
+  }
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+for (const [name, port, color] of SERVICES) startService(name, port, color);
+waitReady().then(
+  () => {
+    console.log(`
+✔ ready: order http://127.0.0.1:3000, payment :3001, inventory :3002, shipping :3003 (GET /health/ready)
+
+Try, in another terminal:
+  npx saga order place --sku SKU-APPLE --quantity 1 --amount 4200 --currency EUR --card tok_approve --wait
+  npx saga order place --sku SKU-APPLE --quantity 1 --amount 4200 --currency EUR --card tok_insufficient_funds --wait
+  npx saga stock get SKU-APPLE
+
+Ctrl-C stops the services${stackStartedHere && !keepStack ? ' and the stack' : ''}.`);
+  },
+  (err) => {
+    console.error(`npm start: ${err.message}`);
+    void shutdown(1);
+  },
+);
