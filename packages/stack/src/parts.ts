@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { STACK_HOST, type StackConfig } from './config.js';
+import type { StackLayout } from './layout.js';
+
+/** How to start one part: what the stack spawns, detached, with its output in the part's log. */
+export interface LaunchSpec {
+  command: string;
+  args: string[];
+  /** Added to (or overriding) the caller's environment. */
+  env: Record<string, string>;
+  cwd: string;
+}
+
+/** server.properties of a single-node KRaft Kafka (broker and controller in one process) on loopback. */
+export function kafkaProperties(opts: { port: number; controllerPort: number; logDir: string }): string {
+  const { port, controllerPort, logDir } = opts;
+  const props: [string, string | number][] = [
+    ['process.roles', 'broker,controller'],
+    ['node.id', 1],
+    ['controller.quorum.voters', `1@${STACK_HOST}:${controllerPort}`],
+    ['listeners', `PLAINTEXT://${STACK_HOST}:${port},CONTROLLER://${STACK_HOST}:${controllerPort}`],
+    ['advertised.listeners', `PLAINTEXT://${STACK_HOST}:${port}`],
+    ['controller.listener.names', 'CONTROLLER'],
+    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+    ['inter.broker.listener.name', 'PLAINTEXT'],
+    ['log.dirs', logDir],
+    ['num.partitions', 6],
+    ['auto.create.topics.enable', 'false'],
+    ['offsets.topic.replication.factor', 1],
+    ['offsets.topic.num.partitions', 12],
+    ['transaction.state.log.replication.factor', 1],
+    ['transaction.state.log.min.isr', 1],
+    ['group.initial.rebalance.delay.ms', 0],
+    ['num.network.threads', 2],
+    ['num.io.threads', 4],
+    ['log.retention.hours', 24],
+  ];
+  return `# Written by saga stack on every start; edit src/parts.ts in @saga/stack instead.\n${props
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`;
+}
+
+/** A Kafka cluster id: 16 random bytes, base64url without padding, not starting with '-' (as Kafka's own). */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/** Reads `cluster.id` from a KRaft meta.properties. */
+export function parseMetaClusterId(metaProperties: string): string | undefined {
+  return /^cluster\.id=(.+)$/m.exec(metaProperties)?.[1]?.trim();
+}
+
+export function kafkaFormatArgs(layout: StackLayout, clusterId: string): string[] {
+  return [
+    '-cp',
+    `${layout.kafkaLibs}/*`,
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    clusterId,
+    '-c',
+    layout.kafkaProperties,
+  ];
+}
+
+export function kafkaLaunch(config: StackConfig, layout: StackLayout, java: string): LaunchSpec {
+  const heap = config.kafka.heap;
+  return {
+    command: java,
+    args: [
+      `-Xmx${heap}`,
+      `-Xms${heap}`,
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-Djava.awt.headless=true',
+      '-Dorg.slf4j.simpleLogger.showDateTime=true',
+      '-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss.SSS',
+      `-Dsaga.stack.dir=${config.stackDir}`,
+      '-cp',
+      `${layout.kafkaLibs}/*`,
+      'kafka.Kafka',
+      layout.kafkaProperties,
+    ],
+    env: {},
+    cwd: layout.dataDir,
+  };
+}
+
+export function registryLaunch(config: StackConfig, layout: StackLayout, java21: string): LaunchSpec {
+  return {
+    command: java21,
+    args: [
+      `-Xmx${config.registry.heap}`,
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      `-XX:SharedArchiveFile=${layout.registryWorkDir}/app-cds.jsa`,
+      '-XX:+AutoCreateSharedArchive',
+      '-Xlog:cds=off,cds+dynamic=off',
+      `-Dsaga.stack.dir=${config.stackDir}`,
+      '-jar',
+      layout.registryJar,
+    ],
+    env: {
+      APICURIO_STORAGE_KIND: 'kafkasql',
+      APICURIO_KAFKASQL_BOOTSTRAP_SERVERS: `${STACK_HOST}:${config.kafka.port}`,
+      QUARKUS_HTTP_HOST: STACK_HOST,
+      QUARKUS_HTTP_PORT: String(config.registry.port),
+      // The management interface (health, metrics) is built in; keep it on loopback and off port 9000.
+      QUARKUS_MANAGEMENT_HOST: STACK_HOST,
+      QUARKUS_MANAGEMENT_PORT: String(config.registry.managementPort),
+    },
+    cwd: layout.registryWorkDir,
+  };
+}
+
+export function redisLaunch(config: StackConfig, layout: StackLayout, redisServer: string): LaunchSpec {
+  return {
+    command: redisServer,
+    args: [
+      '--port',
+      String(config.redis.port),
+      '--bind',
+      STACK_HOST,
+      '--dir',
+      layout.redisDataDir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'yes',
+      '--logfile',
+      '',
+    ],
+    env: {},
+    cwd: layout.redisDataDir,
+  };
+}
