@@ -21,6 +21,8 @@ const common = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };
 export default {
+  // Generous: the int and e2e tiers wait on real processes; unit tests finish in milliseconds anyway.
+  testTimeout: 180_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.unit.spec.ts'] },
     {

@@ -12,7 +12,6 @@ import { SystemUnderTest } from '../support/system.js';
 import { address, orderRequested, SagaDriver, uniqueSku } from '../support/saga-driver.js';
 import { causalSequence } from '../support/sequence.js';
 
-jest.setTimeout(180_000);
 
 const GROUPS = {
   order: [Topics.orderRequests, Topics.payments, Topics.inventory, Topics.shipping],

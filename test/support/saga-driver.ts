@@ -105,8 +105,9 @@ export class SagaDriver {
     return (o?.timeline ?? []).filter((t) => !t.ignored).map((t) => t.type);
   }
 
-  ledger(orderId: string) {
-    return readPaymentLedger(this.redis, orderId);
+  /** The payment ledger of the order (authorized, captured, voided, refunded), undefined if payment never saw it. */
+  async ledger(orderId: string) {
+    return (await readPaymentLedger(this.redis, orderId))?.ledger;
   }
 
   stock(sku: string) {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import {
+  DEFAULT_COMPATIBILITY,
   checkAll,
   createSerde,
   loadEventSchemas,
@@ -43,7 +44,7 @@ export function contractsCommand(): Command {
       );
 
   common(contracts.command('register'))
-    .description('register every event schema (idempotent) and set BACKWARD compatibility per subject')
+    .description(`register every event schema (idempotent) and set ${DEFAULT_COMPATIBILITY} compatibility per subject`)
     .action(async (opts: Opts) => {
       const registry = loadConnectionConfig().schemaRegistry;
       const schemas = loadEventSchemas(opts.schemas);
@@ -56,7 +57,7 @@ export function contractsCommand(): Command {
       await friendly(registry.url, () => serde.register());
       const subjects = [...schemas.keys()].map((t) => subjectFor(t, opts.subjectPrefix));
       if (opts.json) console.log(JSON.stringify({ registered: subjects }));
-      else console.log(`registered ${subjects.length} subjects (compatibility BACKWARD)`);
+      else console.log(`registered ${subjects.length} subjects (compatibility ${DEFAULT_COMPATIBILITY})`);
     });
 
   common(contracts.command('check'))

@@ -192,6 +192,31 @@ describe('cancellation', () => {
     expect(e.failure).toEqual(f);
     expect(e.compensations).toEqual([Compensations.PAYMENT_REFUNDED, Compensations.ITEM_RELEASED]);
   });
+
+  it('waits for the whole unwinding chain when its last event overtakes an earlier one (topics read in parallel)', () => {
+    const f = failure(SagaSteps.SHIP_ORDER, FailureReasons.UNDELIVERABLE_DESTINATION);
+    const stored = given(orderRequested(), ev.paymentAuthorized(), ev.itemReserved(), ev.paymentCaptured());
+    const early = thenChanged(when(stored, ev.itemReleased(f)));
+    expect(early.events).toEqual([]);
+    expect(early.stored.state.status).toBe('pending');
+    const afterFailure = thenChanged(when(early.stored, ev.shipmentFailed()));
+    expect(afterFailure.events).toEqual([]);
+    const e = cancelled(when(afterFailure.stored, ev.paymentRefunded(f)));
+    expect(e.failure).toEqual(f);
+    expect([...e.compensations].sort()).toEqual([
+      Compensations.ITEM_RELEASED,
+      Compensations.PAYMENT_REFUNDED,
+    ]);
+  });
+
+  it('waits for the reservation failure when the released authorization arrives first', () => {
+    const f = failure(SagaSteps.RESERVE_ITEM, FailureReasons.OUT_OF_STOCK);
+    const stored = given(orderRequested(), ev.paymentAuthorized());
+    const early = thenChanged(when(stored, ev.authorizationReleased(f)));
+    expect(early.events).toEqual([]);
+    const e = cancelled(when(early.stored, ev.itemReservationFailed()));
+    expect(e.compensations).toEqual([Compensations.AUTHORIZATION_RELEASED]);
+  });
 });
 
 describe('after a terminal state', () => {
@@ -213,6 +238,16 @@ describe('after a terminal state', () => {
     const stored = given(orderRequested(), ev.paymentAuthorizationFailed(), late);
     expect(ignoredReason(when(stored, late))).toMatch(/already on the timeline/);
     expect(stored!.timeline.filter((e) => e.eventId === late.metadata.eventId)).toHaveLength(1);
+  });
+
+  it('records a forward step reported after shipping as a fact, not as ignored', () => {
+    const stored = given(orderRequested(), ev.paymentAuthorized(), ev.itemReserved(), ev.shipmentCreated());
+    const lateCapture = ev.paymentCaptured();
+    const r = thenChanged(when(stored, lateCapture));
+    expect(r.events).toEqual([]);
+    expect(r.stored.state).toEqual(stored!.state);
+    expect(r.stored.timeline.at(-1)).toMatchObject({ eventId: lateCapture.metadata.eventId });
+    expect(r.stored.timeline.at(-1)?.ignored).toBeUndefined();
   });
 
   it('does not ship a shipped order twice', () => {

@@ -1,5 +1,6 @@
 import {
   Compensations,
+  type EventType,
   type Compensation,
   type Failure,
   type OrderDetails,
@@ -17,6 +18,8 @@ export interface Progress {
   failure?: Failure;
   /** Compensations reported done, in the order they were seen. */
   compensations: Compensation[];
+  /** Types of the saga events seen while pending: the order cancels only once its unwinding chain is complete. */
+  seen?: EventType[];
 }
 
 interface Common {
@@ -82,7 +85,12 @@ export function evolve(state: OrderState | undefined, event: SagaEvent): OrderSt
   }
   if (state.status !== 'pending') return state;
   const p = state.progress;
-  const progressed = (progress: Progress): OrderState => ({ ...state, updatedAt: at, progress });
+  const seen = p.seen?.includes(event.type) ? p.seen : [...(p.seen ?? []), event.type];
+  const progressed = (progress: Progress): OrderState => ({
+    ...state,
+    updatedAt: at,
+    progress: { ...progress, seen },
+  });
   const failed = (failure: Failure, extra?: Compensation): OrderState =>
     progressed({
       ...p,

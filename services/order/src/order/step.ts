@@ -26,6 +26,9 @@ export function orderStep(
 ): OrderStepResult {
   const command = react(input);
   if (!command) return { kind: 'ignored', reason: `${input.type} is not consumed by the order service` };
+  if (stored?.timeline.some((e) => e.eventId === input.metadata.eventId)) {
+    return { kind: 'ignored', reason: `${input.type} ${input.metadata.eventId} already on the timeline` };
+  }
   const receivedAt = deps.clock.now();
   const decision = decide(command, stored?.state, deps);
   if (decision.kind === 'ignored') {
