@@ -12,7 +12,6 @@ import { SystemUnderTest } from '../support/system.js';
 import { address, orderRequested, SagaDriver, uniqueSku } from '../support/saga-driver.js';
 import { causalSequence } from '../support/sequence.js';
 
-
 const GROUPS = {
   order: [Topics.orderRequests, Topics.payments, Topics.inventory, Topics.shipping],
   payment: [Topics.orders, Topics.inventory, Topics.shipping],

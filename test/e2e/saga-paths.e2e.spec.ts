@@ -7,7 +7,6 @@ import { SystemUnderTest } from '../support/system.js';
 import { address, SagaDriver, uniqueSku } from '../support/saga-driver.js';
 import { causalSequence } from '../support/sequence.js';
 
-
 const HAPPY = [
   'OrderRequested',
   'OrderCreated',
