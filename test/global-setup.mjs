@@ -18,13 +18,37 @@ async function loadStack() {
   return import(url.href);
 }
 
+/** external (KAFKA_BROKERS), containers (testcontainers, when a runtime answers) or local (processes). */
+async function chooseMode() {
+  const testkit = new URL('../packages/testkit/dist/index.js', import.meta.url);
+  const { selectTestMode } = await import(testkit.href);
+  return selectTestMode({
+    env: process.env,
+    containerRuntimeAvailable: async () => {
+      const { containerRuntimeAvailable } = await import(
+        new URL('../packages/testkit/dist/containers.js', import.meta.url).href
+      );
+      return containerRuntimeAvailable();
+    },
+  });
+}
+
 export default async function globalSetup() {
   if (globalThis[STATE]) return; // already done in this jest process
-  const external = Boolean(process.env.KAFKA_BROKERS?.trim());
-  const state = { external, leased: false };
+  const choice = await chooseMode();
+  console.log(`\n[stack] test mode: ${choice.mode} (${choice.why})`);
+  const external = choice.mode === 'external';
+  const state = { external, leased: false, containers: undefined };
   globalThis[STATE] = state;
 
-  if (external) {
+  if (choice.mode === 'containers') {
+    const { startContainerStack } = await import(
+      new URL('../packages/testkit/dist/containers.js', import.meta.url).href
+    );
+    state.containers = await startContainerStack();
+    for (const [name, value] of Object.entries(state.containers.env)) process.env[name] = value;
+    console.log(`[stack] containers up: ${Object.values(state.containers.env).join(' ')}`);
+  } else if (external) {
     console.log(
       `\n[stack] KAFKA_BROKERS=${process.env.KAFKA_BROKERS}: using that stack; starting and stopping nothing`,
     );

@@ -5,6 +5,11 @@ const STATE = Symbol.for('saga.test.stack');
 
 export default async function globalTeardown() {
   const state = globalThis[STATE];
+  if (state?.containers) {
+    await state.containers.stop();
+    state.containers = undefined;
+    console.log('[stack] containers stopped');
+  }
   if (!state?.leased) return;
   state.leased = false;
   const { releaseStack } = await import(new URL('../packages/stack/dist/index.js', import.meta.url).href);

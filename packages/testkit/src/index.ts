@@ -1,2 +1,3 @@
 export * from './poll.js';
 export * from './unique.js';
+export * from './mode.js';
