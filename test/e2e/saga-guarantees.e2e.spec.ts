@@ -134,6 +134,36 @@ describe('saga guarantees', () => {
     }
   });
 
+  it('13b. a schema-valid event that breaks a domain rule is dead-lettered by the service that refuses it', async () => {
+    const rogue = orderRequested({ sku: uniqueSku('rogue') });
+    const orderId = rogue.metadata.orderId;
+    await saga.client.publish([
+      {
+        type: 'OrderCreated',
+        metadata: { ...rogue.metadata, eventId: randomUUID(), producer: 'rogue-producer' },
+        order: {
+          customerId: rogue.customerId,
+          sku: rogue.sku,
+          quantity: 1,
+          amount: -500,
+          currency: 'EUR',
+          shippingAddress: rogue.shippingAddress,
+        },
+        paymentToken: 'tok_approve',
+      },
+    ]);
+    const [dead] = await pollUntil(
+      async () => {
+        const rs = await saga.client.readAll([deadLetterTopic('payment')], (r) => r.key === orderId);
+        return rs.length > 0 ? rs : undefined;
+      },
+      { timeoutMs: 20_000, description: 'the rogue OrderCreated in dlq.payment' },
+    );
+    expect(dead!.headers[DeadLetterHeaders.errorCode]).toBe('DOMAIN_RULE_VIOLATED');
+    expect(dead!.headers[DeadLetterHeaders.errorMessage]).toContain('amount must be a positive integer');
+    expect(await saga.ledger(orderId)).toBeUndefined();
+  });
+
   it('14. two orders race for the last unit: exactly one ships, the other is cancelled and released', async () => {
     const sku = uniqueSku('lastone');
     await saga.setStock(sku, 1);

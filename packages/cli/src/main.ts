@@ -1,9 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './output.js';
 import { contractsCommand } from './commands/contracts.js';
+import { demoCommand } from './commands/demo.js';
+import { dlqCommand } from './commands/dlq.js';
 import { orderCommand } from './commands/order.js';
 import { stackCommand } from './commands/stack.js';
 import { stockCommand } from './commands/stock.js';
+import { tailCommand } from './commands/tail.js';
 import { topicsCommand } from './commands/topics.js';
 
 /**
@@ -16,7 +19,10 @@ const COMMANDS: (() => Command)[] = [
   stackCommand, // saga stack up | down | status | logs
   topicsCommand, // saga topics create | list
   contractsCommand, // saga contracts register | check
-  orderCommand, // saga order retry
+  orderCommand, // saga order place | show | list | retry
+  tailCommand, // saga tail
+  dlqCommand, // saga dlq list | redrive
+  demoCommand, // saga demo
   stockCommand, // saga stock set
 ];
 

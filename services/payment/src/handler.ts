@@ -13,6 +13,7 @@ import type { PaymentCommand } from './payment/commands.js';
 import { decide } from './payment/decide.js';
 import type { GatewayCall, GatewayResults, PaymentGateway } from './payment/gateway.js';
 import { commandFor, exhaustionCommandFor } from './payment/reactions.js';
+import { brokenPaymentRules } from './payment/rules.js';
 import { evolve, type PaymentState } from './payment/state.js';
 
 export interface PaymentHandlerDeps {
@@ -79,6 +80,11 @@ export function createPaymentHandler(deps: PaymentHandlerDeps): EventHandler {
       EventTypes.ShipmentFailed,
     ]),
     async handle(event: SagaEvent, ctx: HandlerContext): Promise<HandlerOutcome> {
+      if (event.type === 'OrderCreated') {
+        const broken = brokenPaymentRules(event);
+        // Non-retriable: the runtime dead-letters it with this code and moves on.
+        if (broken.length > 0) throw new SagaError('DOMAIN_RULE_VIOLATED', broken.join('; '), false);
+      }
       const command = commandFor(event);
       if (!command) return { kind: 'ignored', reason: `payment does not handle ${event.type}` };
       return run(command, ctx);
