@@ -130,7 +130,7 @@ describe('order formatting', () => {
       eventType: 'ItemReleased',
       attempt: 4,
       policy: 'infrastructure',
-      lastError: { code: 'X', message: 'down', retriable: true } as RetryItem['lastError'],
+      lastError: { code: 'X', message: 'down', retriable: true },
       firstFailedAt: 0,
       dueAt: 0,
       parked: true,
@@ -268,6 +268,6 @@ describe('record formatting and redrive planning', () => {
         eventId: '1a2b3c4d-xxxx',
         summary: 'authorization a1',
       }),
-    ).toMatch(/^14:03:12\.345  payments\s+PaymentAuthorized\s+o1  1a2b3c4d  authorization a1$/);
+    ).toMatch(/^14:03:12\.345 {2}payments\s+PaymentAuthorized\s+o1 {2}1a2b3c4d {2}authorization a1$/);
   });
 });
