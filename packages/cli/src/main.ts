@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './output.js';
+import { benchCommand } from './commands/bench.js';
 import { contractsCommand } from './commands/contracts.js';
 import { demoCommand } from './commands/demo.js';
 import { dlqCommand } from './commands/dlq.js';
@@ -24,6 +25,7 @@ const COMMANDS: (() => Command)[] = [
   dlqCommand, // saga dlq list | redrive
   demoCommand, // saga demo
   stockCommand, // saga stock set
+  benchCommand, // saga bench --rate --duration | --find-max
 ];
 
 export function buildProgram(): Command {

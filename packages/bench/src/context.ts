@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { Topics } from '@saga/contracts';
+import { setStock } from '@saga/inventory-service';
+import { createEventClient, Headers, loadConnectionConfig, type EventClient } from '@saga/messaging';
+import { BenchError } from './errors.js';
+import { benchOrder, benchSkus, orderIdPrefix, type BenchSkus } from './orders.js';
+import { outcomeOf, Tracker } from './tracker.js';
+
+/** Units of the stocked SKU: more than any run sends, so only the out-of-stock path ever runs out. */
+export const BENCH_INITIAL_STOCK = 100_000_000;
+
+/** One bench session: the Kafka client with its tail on `orders`, Redis for setup and audit, and the tracker. */
+export interface BenchContext {
+  runId: string;
+  skus: BenchSkus;
+  initialStock: number;
+  client: EventClient;
+  redis: Redis;
+  tracker: Tracker;
+  close(): Promise<void>;
+}
+
+export async function openContext(say: (line: string) => void): Promise<BenchContext> {
+  const conn = loadConnectionConfig();
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const skus = benchSkus(runId);
+  const redis = new Redis(conn.redis.url, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
+  await setStock(redis, skus.stocked, BENCH_INITIAL_STOCK);
+  await setStock(redis, skus.soldOut, 0);
+  const client = await createEventClient(conn, { clientId: `saga-bench-${runId}` });
+  const tracker = new Tracker();
+  const prefix = orderIdPrefix(runId);
+  // Only this run's terminal events are decoded: the key (orderId) and the type header filter the rest cheaply.
+  const stopTail = await client.tail({
+    topics: [Topics.orders],
+    onRecord: async (r) => {
+      const now = performance.now();
+      if (!r.key?.startsWith(prefix) || !outcomeOf(r.headers[Headers.eventType])) return;
+      if (!tracker.isInFlight(r.key)) return; // redelivery
+      const event = await client.codec.decode(r.bytes);
+      const outcome = outcomeOf(event.type);
+      if (outcome) tracker.complete(event.metadata.orderId, outcome, now);
+    },
+  });
+  const ctx: BenchContext = {
+    runId,
+    skus,
+    initialStock: BENCH_INITIAL_STOCK,
+    client,
+    redis,
+    tracker,
+    async close() {
+      await stopTail();
+      await client.close();
+      redis.disconnect();
+    },
+  };
+  try {
+    await waitUntilTailSeesOrders(ctx, say);
+  } catch (err) {
+    await ctx.close();
+    throw err;
+  }
+  return ctx;
+}
+
+/**
+ * A new tail group starts at the latest offsets once it is assigned its partitions, which happens some time
+ * after tail() returns; terminal events published before that would be missed and counted as lost. So one happy
+ * probe order is sent per second until the tail reports a terminal event for one of them (also a warm-up of the
+ * whole chain and of the registry caches).
+ */
+async function waitUntilTailSeesOrders(ctx: BenchContext, say: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  let n = 0;
+  say('waiting until the tail on `orders` sees a probe order end');
+  while (Date.now() < deadline) {
+    const event = benchOrder(ctx.runId, 0, 'happy', ctx.skus);
+    const orderId = `${event.metadata.orderId}probe${n++}`;
+    event.metadata.orderId = event.metadata.correlationId = orderId;
+    ctx.tracker.register({ orderId, kind: 'happy', phase: 'probe', scheduledAt: performance.now() });
+    await ctx.client.publish([event]);
+    for (let i = 0; i < 20; i++) {
+      if ([...ctx.tracker.orders.values()].some((o) => o.phase === 'probe' && o.outcome)) return;
+      await delay(50);
+    }
+  }
+  throw new BenchError(
+    'BENCH_NO_TERMINAL_EVENTS',
+    'no probe order reached a terminal event in 90 s: are the services consuming? (saga stack status, service logs)',
+    true,
+  );
+}

@@ -1,0 +1,27 @@
+export {
+  runBench,
+  findMax,
+  type BenchOptions,
+  type BenchReport,
+  type BenchFigures,
+  type FindMaxOptions,
+  type FindMaxReport,
+  type Machine,
+} from './bench.js';
+export { formatReport, formatFindMax } from './report.js';
+export { BenchError } from './errors.js';
+export type { AuditResult } from './audit.js';
+export {
+  DEFAULT_MIX,
+  ORDER_KINDS,
+  parseMix,
+  MixPicker,
+  dueCount,
+  scheduledOffsetMs,
+  rateSteps,
+  unsustainableReason,
+  type OrderKind,
+  type MixEntry,
+} from './schedule.js';
+export { LatencyHistogram, type LatencySummary } from './histogram.js';
+export { parseStatTicks, cpuPercent } from './cpu.js';

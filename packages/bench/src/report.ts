@@ -1,0 +1,48 @@
+import type { AuditResult } from './audit.js';
+import type { BenchFigures, BenchReport, FindMaxReport } from './bench.js';
+
+/** Human-readable summaries for stdout; the JSON file carries the same figures in full. */
+
+function figuresLines(f: BenchFigures): string[] {
+  const c = f.completed;
+  const cpu = Object.entries(f.cpu)
+    .map(([name, pct]) => `${name} ${pct}%`)
+    .join(', ');
+  return [
+    `rate ${f.rate}/s for ${f.durationS} s: requested ${f.requested}, shipped ${c.shipped}, cancelled ${c.cancelled}, rejected ${c.rejected}, lost ${f.lost}${f.aborted ? ' (cut short: backlog)' : ''}`,
+    `throughput ${f.throughputPerS} sagas/s, ${f.eventsPerS ?? '?'} events/s${f.lateSends > 0 ? `, ${f.lateSends} sends > 100 ms late (bench-side)` : ''}`,
+    `latency ms: p50 ${f.latencyMs.p50}  p90 ${f.latencyMs.p90}  p99 ${f.latencyMs.p99}  p99.9 ${f.latencyMs.p999}  max ${f.latencyMs.max}`,
+    `cpu (% of one core): ${cpu || 'n/a'}`,
+  ];
+}
+
+function auditLines(a: AuditResult): string[] {
+  const head = a.ok
+    ? `audit OK: ${a.checked} orders (money per outcome), stock conserved (available ${a.stock.available} + reserved ${a.stock.reserved} = ${a.stock.initial}, reserved = ${a.stock.shippedOnSku} shipped)`
+    : `audit FAILED: ${a.problemCount} problem(s) in ${a.checked} orders`;
+  const unfinished = a.unfinished > 0 ? [`  ${a.unfinished} orders had not ended: not audited`] : [];
+  return [head, ...unfinished, ...a.problems.map((p) => `  - ${p}`)];
+}
+
+export function formatReport(r: BenchReport): string {
+  const m = r.machine;
+  return [
+    `machine: ${m.cores} cores ${m.model}, node ${m.node}, kafka ${m.kafka ?? '?'}`,
+    `mix ${r.mix}, warm-up ${r.warmupS} s${r.startedByBench.length ? `, started by bench: ${r.startedByBench.join(', ')}` : ''}`,
+    ...figuresLines(r),
+    ...auditLines(r.audit),
+  ].join('\n');
+}
+
+export function formatFindMax(r: FindMaxReport): string {
+  const rows = r.steps.map(
+    (s) =>
+      `  ${String(s.rate).padStart(5)}/s  p99 ${String(s.latencyMs.p99).padStart(8)} ms  throughput ${s.throughputPerS}/s  lost ${s.lost}  ${s.sustainable ? 'ok' : `NOT sustainable: ${s.reason ?? ''}`}`,
+  );
+  return [
+    `machine: ${r.machine.cores} cores ${r.machine.model}, node ${r.machine.node}, kafka ${r.machine.kafka ?? '?'}`,
+    ...rows,
+    `highest sustainable rate: ${r.maxSustainableRate ?? 'none'} sagas/s (stopped at ${r.stopReason})`,
+    ...auditLines(r.audit),
+  ].join('\n');
+}

@@ -1,0 +1,143 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
+import { SERVICES } from '@saga/contracts';
+import { loadConnectionConfig, provision } from '@saga/messaging';
+import { acquireStack, releaseStack, stackStatus } from '@saga/stack';
+import { pidListeningOn } from './cpu.js';
+import { BenchError } from './errors.js';
+
+/** packages/bench/{src,dist}/system.* → the repository root, where services/<svc>/dist/main.js live. */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface SystemOptions {
+  /** Ports basePort .. basePort+3 for order, payment, inventory, shipping (the services' defaults: 3000). */
+  basePort: number;
+  /** Extra NODE_OPTIONS for services the bench starts (e.g. `--cpu-prof --cpu-prof-dir=...`). */
+  serviceNodeOptions?: string;
+  onProgress?: (line: string) => void;
+}
+
+export interface BenchSystem {
+  /** Process name → pid, for CPU sampling: the services, the stack's parts and the bench itself. */
+  pids: Map<string, number>;
+  /** What the bench started (and will stop), for the report. */
+  started: string[];
+  kafkaVersion: string | null;
+  stop(): Promise<void>;
+}
+
+async function ready(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(1_000) });
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+const portOf = (basePort: number, i: number): number => basePort + i;
+
+async function startService(name: string, port: number, opts: SystemOptions): Promise<ChildProcess> {
+  const entry = join(ROOT, 'services', name, 'dist', 'main.js');
+  if (!existsSync(entry))
+    throw new BenchError('BENCH_NOT_BUILT', `${entry} is missing: run \`npx turbo run build\` first`);
+  const logDir = join(ROOT, '.stack', 'bench-logs');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const nodeOptions = [process.env.NODE_OPTIONS, opts.serviceNodeOptions].filter(Boolean).join(' ');
+  const child = spawn(process.execPath, [entry], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      HTTP_PORT: String(port),
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const deadline = Date.now() + 60_000;
+  while (!(await ready(port))) {
+    if (child.exitCode !== null)
+      throw new BenchError('BENCH_SERVICE_FAILED', `${name} exited with ${child.exitCode}; see ${logFile}`);
+    if (Date.now() > deadline)
+      throw new BenchError('BENCH_SERVICE_FAILED', `${name} not ready after 60 s; see ${logFile}`, true);
+    await delay(100);
+  }
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM'); // by our own handle (its pid), never by name; the service drains and exits
+  await exited;
+}
+
+/**
+ * Uses the system that answers on basePort..basePort+3, or — when none does — leases the local stack (starting
+ * what is down), provisions topics and schemas, and starts the four services; stop() undoes only what it did.
+ */
+export async function ensureSystem(opts: SystemOptions): Promise<BenchSystem> {
+  const say = opts.onProgress ?? (() => undefined);
+  const health = await Promise.all(SERVICES.map((_, i) => ready(portOf(opts.basePort, i))));
+  const children: ChildProcess[] = [];
+  const started: string[] = [];
+  let leased = false;
+
+  if (health.some((h) => !h)) {
+    if (health.some(Boolean)) {
+      const missing = SERVICES.filter((_, i) => !health[i]).join(', ');
+      throw new BenchError(
+        'BENCH_PARTIAL_SYSTEM',
+        `only some services answer on ${opts.basePort}-${opts.basePort + 3} (not: ${missing}); stop them or start the rest`,
+      );
+    }
+    say('no services running: leasing the local stack and starting order, payment, inventory, shipping');
+    const { up } = await acquireStack({ onProgress: (p) => say(`[${p.part}] ${p.message}`) });
+    leased = true;
+    started.push(...up.started);
+    await provision(loadConnectionConfig());
+    try {
+      for (const [i, name] of SERVICES.entries()) {
+        children.push(await startService(name, portOf(opts.basePort, i), opts));
+        started.push(name);
+      }
+    } catch (err) {
+      await Promise.all(children.map(stopChild));
+      await releaseStack();
+      throw err;
+    }
+  }
+
+  const pids = new Map<string, number>();
+  for (const [i, name] of SERVICES.entries()) {
+    const pid = children[i]?.pid ?? pidListeningOn(portOf(opts.basePort, i));
+    if (pid !== undefined) pids.set(name, pid);
+  }
+  let kafkaVersion: string | null = null;
+  try {
+    const status = await stackStatus();
+    for (const part of status.parts) if (part.pid !== null) pids.set(part.part, part.pid);
+    kafkaVersion = status.parts.find((p) => p.part === 'kafka')?.version ?? null;
+  } catch {
+    // an external stack (KAFKA_BROKERS elsewhere): no local pids to sample
+  }
+  pids.set('bench', process.pid);
+
+  return {
+    pids,
+    started,
+    kafkaVersion,
+    async stop() {
+      await Promise.all(children.map(stopChild));
+      if (leased) await releaseStack({ onProgress: (p) => say(`[${p.part}] ${p.message}`) });
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_MIX, findMax, formatFindMax, formatReport, parseMix, runBench } from '@saga/bench';
+import { fail } from '../output.js';
+
+function positive(what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a number > 0`);
+    return n;
+  };
+}
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
+  return n;
+}
+
+function mix(value: string): string {
+  try {
+    parseMix(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
+}
+
+interface BenchFlags {
+  rate?: number;
+  duration: number;
+  mix: string;
+  warmup: number;
+  json?: string;
+  findMax?: boolean;
+  stepDuration: number;
+  basePort: number;
+  serviceNodeOptions?: string;
+}
+
+/** Progress on stderr so that stdout is only the summary. */
+const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description(
+      'open-loop load: sends orders at a fixed rate, measures saga latency (scheduled send → terminal event), CPU and throughput, then audits money and stock',
+    )
+    .option('--rate <sagas/s>', 'orders per second', positive('rate'))
+    .option('--duration <s>', 'measured seconds', positive('duration'), 30)
+    .option(
+      '--mix <kind=weight,...>',
+      'paths: happy, declined, out-of-stock, ship-fails, capture-fails, rejected',
+      mix,
+      DEFAULT_MIX,
+    )
+    .option('--warmup <s>', 'seconds at the same rate before measuring', nonNegative, 0)
+    .option('--json <file>', 'also write the full result as JSON')
+    .option(
+      '--find-max',
+      'step the rate up (100, 200, 400, 800, 1200, ...) until p99 > 1 s or the backlog grows',
+    )
+    .option('--step-duration <s>', 'seconds per --find-max step', positive('step duration'), 20)
+    .option(
+      '--base-port <port>',
+      'services answer on port..port+3 (order, payment, inventory, shipping)',
+      positive('port'),
+      3000,
+    )
+    .option(
+      '--service-node-options <opts>',
+      'NODE_OPTIONS for services the bench starts itself, e.g. --cpu-prof',
+    )
+    .action(async (flags: BenchFlags) => {
+      const common = {
+        mix: flags.mix,
+        warmupS: flags.warmup,
+        basePort: flags.basePort,
+        onProgress: progress,
+        ...(flags.serviceNodeOptions ? { serviceNodeOptions: flags.serviceNodeOptions } : {}),
+      };
+      let json: unknown;
+      let ok: boolean;
+      if (flags.findMax) {
+        const report = await findMax({
+          ...common,
+          ...(flags.rate ? { startRate: flags.rate } : {}),
+          stepS: flags.stepDuration,
+        });
+        console.log(formatFindMax(report));
+        json = report;
+        ok = report.audit.ok;
+      } else {
+        if (flags.rate === undefined) fail('--rate <sagas/s> is required (or use --find-max)', 2);
+        const report = await runBench({ ...common, rate: flags.rate, durationS: flags.duration });
+        console.log(formatReport(report));
+        json = report;
+        ok = report.audit.ok;
+      }
+      if (flags.json) writeFileSync(flags.json, `${JSON.stringify(json, null, 2)}\n`);
+      // A failed audit is a correctness bug, not a slow run: make it visible to scripts.
+      if (!ok) process.exitCode = 2;
+    });
+}
