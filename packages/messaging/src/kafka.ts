@@ -11,6 +11,22 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * kafkajs logs a rebalance in progress as errors on every heartbeat and fetch; it is routine (an instance joined or
+ * left) and kafkajs rejoins by itself, so those lines go to debug instead of drowning real errors.
+ */
+const ROUTINE =
+  /rebalanc|not the correct coordinator|coordinator (is )?(loading|not available)|member id|leader not available/i;
+
+export function levelFor(
+  level: number,
+  message: string,
+  error: unknown,
+): 'error' | 'warn' | 'info' | 'debug' {
+  if (ROUTINE.test(String(error ?? '')) || ROUTINE.test(message)) return 'debug';
+  return LEVELS[level] ?? 'info';
+}
+
 /** The only place a kafkajs client is made; its logs go through pino at warn level and above. */
 export function createKafka(conn: ConnectionConfig, clientId: string, logger: Logger): Kafka {
   const config: KafkaConfig = {
@@ -23,7 +39,7 @@ export function createKafka(conn: ConnectionConfig, clientId: string, logger: Lo
       () =>
       ({ level, log }: LogEntry) => {
         const { message, ...extra } = log;
-        logger[LEVELS[level] ?? 'info']({ kafka: extra }, message);
+        logger[levelFor(level, message, extra.error)]({ kafka: extra }, message);
       },
   };
   if (conn.kafka.sasl) config.sasl = conn.kafka.sasl as KafkaConfig['sasl'];
