@@ -105,6 +105,7 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
     if (!payload.isRunning() || payload.isStale()) return;
     // Per key the records were pushed in order; across keys order does not matter.
     await sendRecords(opts.producer, outbound);
+    opts.metrics?.sent(outbound);
     payload.resolveOffset(batch.lastOffset());
     await payload.commitOffsetsIfNecessary();
     await payload.heartbeat();
@@ -120,6 +121,7 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
       return;
     }
     await sendRecords(opts.producer, done.outbound);
+    opts.metrics?.sent(done.outbound);
     const k = done.disposition.kind;
     if (k !== 'retry-scheduled' && k !== 'parked') await opts.retries.complete(item.id);
   }

@@ -16,3 +16,5 @@ export * from './state-store.js';
 export * from './lua.js';
 export * from './client.js';
 export * from './provision.js';
+export * from './metrics.js';
+export * from './tracing.js';

@@ -1,5 +1,6 @@
 import { messageKey, topicOf, type SagaEvent } from '@saga/contracts';
 import type { Producer } from 'kafkajs';
+import type { TraceContextHeaders } from './tracing.js';
 
 /** Encodes events to the registry's wire format; the runtime never sees Avro. */
 export interface EventCodec {
@@ -21,9 +22,11 @@ export const Headers = {
   correlationId: 'saga-correlation-id',
 } as const;
 
+/** `trace`: the W3C headers of the span that produced the events, so the next hop continues the same trace. */
 export async function toOutboundRecords(
   codec: EventCodec,
   events: readonly SagaEvent[],
+  trace: TraceContextHeaders = {},
 ): Promise<OutboundRecord[]> {
   return Promise.all(
     events.map(async (event) => ({
@@ -35,6 +38,7 @@ export async function toOutboundRecords(
         [Headers.eventId]: event.metadata.eventId,
         [Headers.orderId]: event.metadata.orderId,
         [Headers.correlationId]: event.metadata.correlationId,
+        ...trace,
       },
     })),
   );

@@ -3,9 +3,11 @@ import { deadLetterRecord } from './dead-letter.js';
 import { describeError, type ErrorInfo } from './errors.js';
 import type { EventHandler, HandlerContext } from './handler.js';
 import type { Logger } from './logger.js';
+import { noMetrics, type MetricsHooks } from './metrics.js';
 import { Headers, toOutboundRecords, type EventCodec, type OutboundRecord } from './publisher.js';
 import { decideRetry, PARKED_RETRY_INTERVAL_MS } from './retry-policy.js';
 import { retryItemId, type RawRecord, type RetryItem, type RetryStore } from './retry-store.js';
+import { createTracing, type ConsumeSpan, type TraceContextHeaders, type Tracing } from './tracing.js';
 
 export type Disposition =
   | { kind: 'published'; events: SagaEvent[] }
@@ -29,6 +31,9 @@ export interface RecordProcessorDeps {
   now?: () => number;
   /** Lets the retry loop wake up early when a retry is scheduled sooner than it planned to look. */
   onScheduled?: (dueAt: number) => void;
+  metrics?: MetricsHooks;
+  /** Default: the OpenTelemetry API as registered (a no-op that still passes `traceparent` through). */
+  tracing?: Tracing;
 }
 
 /**
@@ -39,9 +44,13 @@ export interface RecordProcessorDeps {
  */
 export class RecordProcessor {
   private readonly now: () => number;
+  private readonly metrics: MetricsHooks;
+  private readonly tracing: Tracing;
 
   constructor(private readonly deps: RecordProcessorDeps) {
     this.now = deps.now ?? Date.now;
+    this.metrics = deps.metrics ?? noMetrics;
+    this.tracing = deps.tracing ?? createTracing();
   }
 
   async process(raw: RawRecord, retry?: RetryItem): Promise<Processed> {
@@ -62,28 +71,58 @@ export class RecordProcessor {
       return { disposition: { kind: 'ignored', reason: `not consumed by ${handler.service}` }, outbound: [] };
     }
     const attempt = retry?.attempt ?? 1;
+    this.metrics.consumed(event.type);
+    // A retry's raw record is the original one, headers included: the retry continues the original trace.
+    return this.tracing.consume(
+      `${handler.service} process ${event.type}`,
+      raw.headers,
+      {
+        orderId: event.metadata.orderId,
+        eventId: event.metadata.eventId,
+        attempt,
+        'messaging.system': 'kafka',
+        'messaging.destination.name': raw.topic,
+        'messaging.kafka.offset': Number(raw.offset),
+      },
+      (span) => this.handle(raw, event, attempt, span, retry),
+    );
+  }
+
+  private async handle(
+    raw: RawRecord,
+    event: SagaEvent,
+    attempt: number,
+    span: ConsumeSpan,
+    retry: RetryItem | undefined,
+  ): Promise<Processed> {
+    const { handler } = this.deps;
     const log = this.deps.logger.child({
       orderId: event.metadata.orderId,
       eventId: event.metadata.eventId,
       correlationId: event.metadata.correlationId,
       eventType: event.type,
       attempt,
+      traceId: span.traceId,
     });
     const ctx: HandlerContext = { attempt, log };
+    const started = performance.now();
     try {
       const outcome = await handler.handle(event, ctx);
+      this.metrics.handled(event.type, (performance.now() - started) / 1000);
       if (outcome.kind === 'ignored') {
         log.info({ reason: outcome.reason }, 'ignored');
         return { disposition: outcome, outbound: [] };
       }
-      return this.publish(outcome.events);
+      return this.publish(outcome.events, span.outgoing);
     } catch (err) {
+      this.metrics.handled(event.type, (performance.now() - started) / 1000);
       const info = describeError(err);
+      span.fail(err, info.code);
       if (!info.retriable) {
         log.warn({ err: info }, 'non-retriable failure, dead-lettering');
         return this.deadLetter(raw, info);
       }
-      return this.onRetriableFailure(raw, event, info, ctx, retry);
+      return this.onRetriableFailure(raw, event, info, ctx, span, retry);
     }
   }
 
@@ -92,6 +131,7 @@ export class RecordProcessor {
     event: SagaEvent,
     error: ErrorInfo,
     ctx: HandlerContext,
+    span: ConsumeSpan,
     retry: RetryItem | undefined,
   ): Promise<Processed> {
     const { retries, timeScale, handler } = this.deps;
@@ -126,6 +166,7 @@ export class RecordProcessor {
           outbound: [],
         };
       }
+      this.metrics.retryScheduled(decision.policy.name);
       this.deps.onScheduled?.(item.dueAt);
       return { disposition: { kind: 'retry-scheduled', item }, outbound: [] };
     }
@@ -147,15 +188,17 @@ export class RecordProcessor {
     }
     ctx.log.warn({ err: error, attempts: ctx.attempt }, 'retries exhausted');
     if (exhausted.kind === 'ignored') return { disposition: exhausted, outbound: [] };
-    return this.publish(exhausted.events);
+    return this.publish(exhausted.events, span.outgoing);
   }
 
-  private async publish(events: SagaEvent[]): Promise<Processed> {
-    const outbound = await toOutboundRecords(this.deps.codec, events);
+  private async publish(events: SagaEvent[], trace: TraceContextHeaders): Promise<Processed> {
+    const outbound = await toOutboundRecords(this.deps.codec, events, trace);
     return { disposition: { kind: 'published', events }, outbound };
   }
 
+  /** The raw headers (trace context included) travel with the dead letter untouched. */
   private deadLetter(raw: RawRecord, error: ErrorInfo): Processed {
+    this.metrics.deadLettered(error.code);
     this.deps.logger.warn(
       { topic: raw.topic, partition: raw.partition, offset: raw.offset, err: error },
       'dead-lettered',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
+import type { TracerProvider } from '@opentelemetry/api';
 import { z } from 'zod';
 import {
   createSerde,
@@ -16,8 +17,10 @@ import type { EventHandler } from './handler.js';
 import { createHttpServer } from './health-server.js';
 import { createKafka } from './kafka.js';
 import { createLogger, type Logger } from './logger.js';
+import { parkedSetKey, ServiceMetrics, startLagMonitor } from './metrics.js';
 import { sendRecords, toOutboundRecords, type EventCodec } from './publisher.js';
 import { RetryStore } from './retry-store.js';
+import { createTracing, initTracing, type TraceContextHeaders } from './tracing.js';
 
 const DEFAULT_HTTP_PORTS: Record<ServiceName, number> = {
   order: 3000,
@@ -61,8 +64,11 @@ export interface ServiceDeps {
   ids: IdGenerator;
   timeScale: number;
   codec: EventCodec;
-  /** Publishes events outside the consumer loop (the order service's HTTP API). */
-  publish(events: SagaEvent[]): Promise<void>;
+  /**
+   * Publishes events outside the consumer loop (the order service's HTTP API), in a producer span continuing
+   * `trace` (e.g. the HTTP request's `traceparent`) or starting the saga's trace.
+   */
+  publish(events: SagaEvent[], trace?: TraceContextHeaders): Promise<void>;
 }
 
 export interface ServiceModule {
@@ -78,15 +84,28 @@ export interface RunningService {
   url: string;
   processor: EventProcessor;
   deps: ServiceDeps;
+  metrics: ServiceMetrics;
   stop(): Promise<void>;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
 export const uuidIds: IdGenerator = { next: () => randomUUID() };
 
+export interface StartOptions {
+  /** A tracer provider (tests: an in-memory exporter); default: the OTLP SDK if configured, else no-op. */
+  tracerProvider?: TracerProvider;
+  /** How often consumer lag is refreshed (ms). */
+  lagIntervalMs?: number;
+}
+
 /** Builds and starts one service: Redis, Kafka producer and consumer, retry loop, HTTP. Tests call it directly. */
-export async function startService(module: ServiceModule, config: ServiceConfig): Promise<RunningService> {
+export async function startService(
+  module: ServiceModule,
+  config: ServiceConfig,
+  opts: StartOptions = {},
+): Promise<RunningService> {
   const logger = createLogger(module.name);
+  const tracing = opts.tracerProvider ? createTracing(opts.tracerProvider) : await initTracing(module.name);
   const redis = new Redis(config.connection.redis.url, {
     enableAutoPipelining: true,
     maxRetriesPerRequest: 2,
@@ -97,6 +116,9 @@ export async function startService(module: ServiceModule, config: ServiceConfig)
   const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
   await producer.connect();
   const codec = createSerde(config.connection.schemaRegistry);
+  const metrics = new ServiceMetrics(module.name, {
+    parkedCount: () => redis.zcard(parkedSetKey(module.name)),
+  });
   const deps: ServiceDeps = {
     service: module.name,
     redis,
@@ -105,7 +127,15 @@ export async function startService(module: ServiceModule, config: ServiceConfig)
     ids: uuidIds,
     timeScale: config.timeScale,
     codec,
-    publish: async (events) => sendRecords(producer, await toOutboundRecords(codec, events)),
+    publish: async (events, trace = {}) => {
+      const name = `${module.name} publish ${events.map((e) => e.type).join(',')}`;
+      const orderId = events[0]?.metadata.orderId ?? '';
+      await tracing.produce(name, trace, { orderId }, async (outgoing) => {
+        const records = await toOutboundRecords(codec, events, outgoing);
+        await sendRecords(producer, records);
+        metrics.sent(records);
+      });
+    },
   };
   const processor = createEventProcessor({
     handler: module.createHandler(deps),
@@ -117,13 +147,25 @@ export async function startService(module: ServiceModule, config: ServiceConfig)
     timeScale: config.timeScale,
     groupId: module.name,
     topics: [...module.topics],
+    metrics,
+    tracing,
   });
-  const http = createHttpServer(module.name, {
-    kafka: () => processor.isReady(),
-    redis: () => redis.status === 'ready',
-  });
+  const http = createHttpServer(
+    module.name,
+    { kafka: () => processor.isReady(), redis: () => redis.status === 'ready' },
+    { metrics: metrics.registry },
+  );
   module.routes?.(http, deps);
   await processor.start();
+  const lag = startLagMonitor({
+    kafka,
+    groupId: module.name,
+    topics: module.topics,
+    gauge: metrics.lag,
+    service: module.name,
+    logger,
+    intervalMs: opts.lagIntervalMs ?? 5_000,
+  });
   const url = await http.listen({ port: config.httpPort, host: config.httpHost });
   logger.info({ url, timeScale: config.timeScale }, `${module.name} service started`);
   let stopping: Promise<void> | undefined;
@@ -133,13 +175,16 @@ export async function startService(module: ServiceModule, config: ServiceConfig)
     url,
     processor,
     deps,
+    metrics,
     stop: () =>
       (stopping ??= (async () => {
         logger.info('draining and stopping');
         await http.close();
+        await lag.stop();
         await processor.stop();
         await producer.disconnect();
         await redis.quit();
+        await tracing.shutdown();
         logger.info('stopped');
       })()),
   };

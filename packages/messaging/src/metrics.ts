@@ -1,0 +1,217 @@
+import type { Admin } from 'kafkajs';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Kafka } from './kafka.js';
+import type { Logger } from './logger.js';
+import { Headers, type OutboundRecord } from './publisher.js';
+
+/** The events that end a saga, and the outcome each one counts as (only the order service emits them). */
+const SAGA_OUTCOMES: Readonly<Record<string, string>> = {
+  OrderShipped: 'shipped',
+  OrderCancelled: 'cancelled',
+  OrderRejected: 'rejected',
+};
+
+/** One child per label value, made once: the hot path is a map lookup and an add. */
+function cached<C>(make: (label: string) => C): (label: string) => C {
+  const children = new Map<string, C>();
+  return (label) => {
+    let c = children.get(label);
+    if (!c) children.set(label, (c = make(label)));
+    return c;
+  };
+}
+
+/**
+ * One service's Prometheus metrics, in its own Registry (several services may share a process in tests). Counters
+ * are at-least-once like the delivery they count: a redelivered input is counted again.
+ */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  private readonly consumedBy;
+  private readonly producedBy;
+  private readonly durationBy;
+  private readonly retriesBy;
+  private readonly deadLetteredBy;
+  private readonly outcomesBy;
+  readonly lag: Gauge<'service' | 'topic' | 'partition'>;
+
+  constructor(
+    readonly service: string,
+    opts: { defaultMetrics?: boolean; parkedCount?: () => Promise<number> } = {},
+  ) {
+    const registers = [this.registry];
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    const consumed = new Counter({
+      name: 'saga_events_consumed_total',
+      help: 'Saga events handed to the service handler, by event type',
+      labelNames: ['service', 'type'] as const,
+      registers,
+    });
+    const produced = new Counter({
+      name: 'saga_events_produced_total',
+      help: 'Saga events published and acknowledged, by event type',
+      labelNames: ['service', 'type'] as const,
+      registers,
+    });
+    const duration = new Histogram({
+      name: 'saga_handler_duration_seconds',
+      help: 'Time the service handler took per event, by event type',
+      labelNames: ['service', 'type'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    const retries = new Counter({
+      name: 'saga_retries_scheduled_total',
+      help: 'Retries written to the durable schedule, by retry policy',
+      labelNames: ['service', 'policy'] as const,
+      registers,
+    });
+    const deadLettered = new Counter({
+      name: 'saga_dead_lettered_total',
+      help: 'Records sent to the dead-letter topic, by error code',
+      labelNames: ['service', 'code'] as const,
+      registers,
+    });
+    const outcomes = new Counter({
+      name: 'saga_sagas_total',
+      help: 'Sagas that reached an end, by outcome (counted where the terminal event is emitted)',
+      labelNames: ['service', 'outcome'] as const,
+      registers,
+    });
+    this.lag = new Gauge({
+      name: 'saga_consumer_lag',
+      help: 'Records not yet committed by the consumer group, per topic and partition (refreshed periodically)',
+      labelNames: ['service', 'topic', 'partition'] as const,
+      registers,
+    });
+    const parkedCount = opts.parkedCount;
+    new Gauge({
+      name: 'saga_parked_sagas',
+      help: 'Retries parked as stuck (compensations that ran out of retries), read at scrape time',
+      labelNames: ['service'] as const,
+      registers,
+      async collect() {
+        if (parkedCount) this.set({ service }, await parkedCount());
+      },
+    });
+    this.consumedBy = cached((type) => consumed.labels(service, type));
+    this.producedBy = cached((type) => produced.labels(service, type));
+    this.durationBy = cached((type) => duration.labels(service, type));
+    this.retriesBy = cached((policy) => retries.labels(service, policy));
+    this.deadLetteredBy = cached((code) => deadLettered.labels(service, code));
+    this.outcomesBy = cached((outcome) => outcomes.labels(service, outcome));
+  }
+
+  consumed(type: string): void {
+    this.consumedBy(type).inc();
+  }
+
+  handled(type: string, seconds: number): void {
+    this.durationBy(type).observe(seconds);
+  }
+
+  retryScheduled(policy: string): void {
+    this.retriesBy(policy).inc();
+  }
+
+  deadLettered(code: string): void {
+    this.deadLetteredBy(code).inc();
+  }
+
+  /** After the records were acknowledged: saga events by type, and saga ends. Dead letters carry no new event. */
+  sent(records: readonly OutboundRecord[]): void {
+    for (const r of records) {
+      const type = r.headers[Headers.eventType];
+      if (type === undefined || r.topic.startsWith('dlq.')) continue;
+      this.producedBy(type).inc();
+      const outcome = SAGA_OUTCOMES[type];
+      if (outcome !== undefined) this.outcomesBy(outcome).inc();
+    }
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** What the runtime calls; a no-op stands in when a RecordProcessor is built without metrics (tests, tools). */
+export type MetricsHooks = Pick<
+  ServiceMetrics,
+  'consumed' | 'handled' | 'retryScheduled' | 'deadLettered' | 'sent'
+>;
+
+export const noMetrics: MetricsHooks = {
+  consumed: () => undefined,
+  handled: () => undefined,
+  retryScheduled: () => undefined,
+  deadLettered: () => undefined,
+  sent: () => undefined,
+};
+
+/**
+ * The RetryStore's parked set (see retry-store.ts: `{retry:<service>}:parked`). Read with ZCARD at scrape time: one
+ * O(1) command. The metrics int test parks an item through RetryStore, which catches any drift of this name.
+ */
+export const parkedSetKey = (service: string): string => `{retry:${service}}:parked`;
+
+/**
+ * Consumer lag per topic/partition (end offset − committed offset), refreshed every `intervalMs` from the admin API
+ * off the hot path. A failed refresh keeps the last values; the next one tries again.
+ */
+export function startLagMonitor(opts: {
+  kafka: Kafka;
+  groupId: string;
+  topics: readonly string[];
+  gauge: Gauge<'service' | 'topic' | 'partition'>;
+  service: string;
+  logger: Logger;
+  intervalMs?: number;
+}): { stop(): Promise<void>; refresh(): Promise<void> } {
+  let admin: Admin | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  async function refresh(): Promise<void> {
+    if (stopped) return;
+    try {
+      if (!admin) {
+        const a = opts.kafka.admin();
+        await a.connect();
+        admin = a;
+      }
+      const committed = await admin.fetchOffsets({ groupId: opts.groupId, topics: [...opts.topics] });
+      for (const { topic, partitions } of committed) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        for (const end of ends) {
+          const c = partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+          // Nothing committed yet: everything from the log start is still to be consumed.
+          const from = BigInt(c) < 0n ? BigInt(end.low) : BigInt(c);
+          const lag = BigInt(end.high) - from;
+          opts.gauge.set(
+            { service: opts.service, topic, partition: String(end.partition) },
+            Number(lag > 0n ? lag : 0n),
+          );
+        }
+      }
+    } catch (err) {
+      opts.logger.debug({ err }, 'consumer lag refresh failed; keeping the last values');
+    }
+  }
+  const tick = () => {
+    running ??= refresh().finally(() => (running = undefined));
+  };
+  const timer = setInterval(tick, opts.intervalMs ?? 5_000);
+  timer.unref();
+  tick();
+  return {
+    refresh: async () => {
+      await running;
+      await refresh();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+      await admin?.disconnect().catch(() => undefined);
+    },
+  };
+}
