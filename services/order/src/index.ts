@@ -1,6 +1,7 @@
 import { allEventTypes, topicOf, Topics, type EventType, type Topic } from '@saga/contracts';
 import type { ServiceModule } from '@saga/messaging';
 import { OrderHandler } from './handler.js';
+import { orderRoutes } from './http/routes.js';
 
 const TOPICS: readonly Topic[] = [Topics.orderRequests, Topics.payments, Topics.inventory, Topics.shipping];
 
@@ -13,6 +14,7 @@ export const orderService: ServiceModule = {
   name: 'order',
   topics: TOPICS,
   createHandler: (deps) => new OrderHandler(ORDER_CONSUMES, deps),
+  routes: orderRoutes,
 };
 
 export { OrderHandler, type OrderHandlerDeps } from './handler.js';
