@@ -87,7 +87,7 @@ async function waitForOrder(orderId: string) {
   return pollUntil(
     async () => {
       const res = await get(`/orders/${orderId}`);
-      return res.statusCode === 200 ? res.json() : undefined;
+      return res.statusCode === 200 ? res.json<Record<string, unknown>>() : undefined;
     },
     { timeoutMs: 30_000, description: `order ${orderId} to be created` },
   );
