@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './output.js';
+import { auditCommand } from './commands/audit.js';
 import { benchCommand } from './commands/bench.js';
 import { contractsCommand } from './commands/contracts.js';
 import { demoCommand } from './commands/demo.js';
@@ -26,6 +27,7 @@ const COMMANDS: (() => Command)[] = [
   demoCommand, // saga demo
   stockCommand, // saga stock set
   benchCommand, // saga bench --rate --duration | --find-max
+  auditCommand, // saga audit [--json] [--since <epoch ms>]
 ];
 
 export function buildProgram(): Command {
