@@ -106,7 +106,7 @@ export function cancelledOrder(orderId = 'ord-cancelled'): OrderRecord {
       progress: { compensations: [] },
       failure,
       compensations: ['PAYMENT_REFUNDED', 'ITEM_RELEASED'],
-    } as OrderView['state'],
+    },
     timeline: (
       [
         'OrderRequested',
@@ -147,5 +147,5 @@ export function pendingOrder(orderId = 'ord-pending'): OrderRecord {
       timeline: view.timeline.slice(0, 5),
     },
     shipment: undefined,
-  } as OrderRecord;
+  };
 }
