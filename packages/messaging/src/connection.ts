@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -22,7 +23,38 @@ const ConnectionEnv = z.object({
   KAFKA_SSL: z.enum(['true', 'false']).optional(),
   SCHEMA_REGISTRY_USERNAME: z.string().optional(),
   SCHEMA_REGISTRY_PASSWORD: z.string().optional(),
+  // Secrets from files (e.g. `saga stack env <service>` on a secured stack, or mounted secrets): the value never
+  // has to sit in the environment, where `ps e` and crash dumps show it.
+  KAFKA_SASL_PASSWORD_FILE: z.string().optional(),
+  SCHEMA_REGISTRY_PASSWORD_FILE: z.string().optional(),
+  REDIS_USERNAME: z.string().optional(),
+  REDIS_PASSWORD_FILE: z.string().optional(),
 });
+
+/** Reads a secret file (one value, surrounding whitespace dropped); an error names the variable and path only. */
+function readSecretFile(variable: string, path: string, issues: string[]): string | undefined {
+  try {
+    const value = readFileSync(path, 'utf8').trim();
+    if (value === '') issues.push(`${variable}: ${path} is empty`);
+    return value === '' ? undefined : value;
+  } catch (err) {
+    issues.push(`${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+}
+
+/** Puts a Redis ACL user and password into the URL ioredis takes (percent-encoded by the URL setters). */
+function withRedisCredentials(
+  url: string,
+  username: string | undefined,
+  password: string | undefined,
+): string {
+  if (username === undefined && password === undefined) return url;
+  const u = new URL(url);
+  if (username !== undefined) u.username = username;
+  if (password !== undefined) u.password = password;
+  return u.toString();
+}
 
 export interface ConnectionConfig {
   kafka: {
@@ -51,20 +83,28 @@ export function loadConnectionConfig(env: NodeJS.ProcessEnv = process.env): Conn
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  const issues: string[] = [];
+  const file = (variable: string, path: string | undefined) =>
+    path === undefined ? undefined : readSecretFile(variable, path, issues);
+  const kafkaPassword = e.KAFKA_SASL_PASSWORD ?? file('KAFKA_SASL_PASSWORD_FILE', e.KAFKA_SASL_PASSWORD_FILE);
+  const registryPassword =
+    e.SCHEMA_REGISTRY_PASSWORD ?? file('SCHEMA_REGISTRY_PASSWORD_FILE', e.SCHEMA_REGISTRY_PASSWORD_FILE);
+  const redisPassword = file('REDIS_PASSWORD_FILE', e.REDIS_PASSWORD_FILE);
+  if (issues.length > 0) throw new ConfigError(issues);
   const brokers = e.KAFKA_BROKERS.split(',')
     .map((b) => b.trim())
     .filter(Boolean);
   let sasl: ConnectionConfig['kafka']['sasl'];
   if (e.KAFKA_SASL_MECHANISM) {
-    if (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD) {
+    if (!e.KAFKA_SASL_USERNAME || !kafkaPassword) {
       throw new ConfigError([
-        'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM',
+        'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE) are required with KAFKA_SASL_MECHANISM',
       ]);
     }
     sasl = {
       mechanism: e.KAFKA_SASL_MECHANISM,
       username: e.KAFKA_SASL_USERNAME,
-      password: e.KAFKA_SASL_PASSWORD,
+      password: kafkaPassword,
     };
   }
   return {
@@ -72,8 +112,8 @@ export function loadConnectionConfig(env: NodeJS.ProcessEnv = process.env): Conn
     schemaRegistry: {
       url: e.SCHEMA_REGISTRY_URL.replace(/\/+$/, ''),
       ...(e.SCHEMA_REGISTRY_USERNAME ? { username: e.SCHEMA_REGISTRY_USERNAME } : {}),
-      ...(e.SCHEMA_REGISTRY_PASSWORD ? { password: e.SCHEMA_REGISTRY_PASSWORD } : {}),
+      ...(registryPassword ? { password: registryPassword } : {}),
     },
-    redis: { url: e.REDIS_URL },
+    redis: { url: withRedisCredentials(e.REDIS_URL, e.REDIS_USERNAME, redisPassword) },
   };
 }

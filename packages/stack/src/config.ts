@@ -67,6 +67,8 @@ export interface StackConfig {
   java21Home: string | undefined;
   /** Explicit redis-server binary (SAGA_REDIS_SERVER); otherwise looked up on PATH. */
   redisServer: string | undefined;
+  /** SAGA_STACK_SECURE=1|true: start a fresh stack dir in secured mode (like `stack up --secure`). */
+  secureRequested: boolean;
   /** The environment the parts are started with and binaries are looked up in (PATH). */
   env: NodeJS.ProcessEnv;
 }
@@ -171,6 +173,7 @@ export function loadStackConfig(
     javaHome: get('SAGA_JAVA_HOME'),
     java21Home: get('SAGA_JAVA21_HOME'),
     redisServer: get('SAGA_REDIS_SERVER'),
+    secureRequested: ['1', 'true', 'yes'].includes((get('SAGA_STACK_SECURE') ?? '').toLowerCase()),
     env,
   };
   if (issues.length > 0) {

@@ -14,7 +14,10 @@ export type StackErrorCode =
   | 'PART_UNHEALTHY'
   | 'STACK_LOCKED'
   | 'STOP_FAILED'
-  | 'UNKNOWN_PART';
+  | 'UNKNOWN_PART'
+  | 'STACK_MODE_MISMATCH'
+  | 'SECRET_MISSING'
+  | 'ACL_SETUP_FAILED';
 
 /** An expected failure of the local stack: the message says what happened and what to do about it. */
 export class StackError extends Error {

@@ -66,8 +66,22 @@ export function parseRespReply(buf: Buffer, offset = 0): { value: RespValue; nex
   }
 }
 
-/** Sends one command to Redis on loopback and returns its reply (an Error value for a Redis error reply). */
-export function redisCommand(port: number, args: readonly string[], timeoutMs = 2000): Promise<RespValue> {
+/** A Redis ACL user (secured stack); sent as AUTH before the command. */
+export interface RedisAuth {
+  username: string;
+  password: string;
+}
+
+/**
+ * Sends one command to Redis on loopback and returns its reply (an Error value for a Redis error reply). With
+ * `auth`, AUTH is pipelined first; a failed AUTH is returned as its error reply (which never echoes the password).
+ */
+export function redisCommand(
+  port: number,
+  args: readonly string[],
+  timeoutMs = 2000,
+  auth?: RedisAuth,
+): Promise<RespValue> {
   return new Promise((resolveReply, reject) => {
     const socket = connect({ port, host: STACK_HOST });
     let buf = Buffer.alloc(0);
@@ -79,10 +93,21 @@ export function redisCommand(port: number, args: readonly string[], timeoutMs = 
       fail(new Error(`redis on port ${port} did not answer in ${timeoutMs} ms`)),
     );
     socket.once('error', fail);
-    socket.once('connect', () => socket.write(encodeRespCommand(args)));
+    socket.once('connect', () => {
+      if (auth) socket.write(encodeRespCommand(['AUTH', auth.username, auth.password]));
+      socket.write(encodeRespCommand(args));
+    });
     socket.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
-      const reply = parseRespReply(buf);
+      let reply = parseRespReply(buf);
+      if (reply && auth) {
+        if (reply.value instanceof Error) {
+          socket.destroy();
+          resolveReply(reply.value);
+          return;
+        }
+        reply = parseRespReply(buf, reply.next);
+      }
       if (reply) {
         socket.destroy();
         resolveReply(reply.value);
@@ -97,9 +122,9 @@ export interface Probe {
   detail: string;
 }
 
-export async function probeRedis(port: number): Promise<Probe> {
+export async function probeRedis(port: number, auth?: RedisAuth): Promise<Probe> {
   try {
-    const reply = await redisCommand(port, ['PING']);
+    const reply = await redisCommand(port, ['PING'], 2000, auth);
     if (reply === 'PONG') return { ok: true, detail: 'PONG' };
     return { ok: false, detail: reply instanceof Error ? reply.message : `PING answered ${String(reply)}` };
   } catch (err) {
@@ -141,7 +166,10 @@ export async function probeRegistry(port: number): Promise<Probe> {
 }
 
 /** Kafka is healthy when its listener accepts a connection and the cluster metadata answers with a controller. */
-export async function probeKafka(port: number): Promise<Probe & { clusterId?: string }> {
+export async function probeKafka(
+  port: number,
+  sasl?: { mechanism: 'scram-sha-512'; username: string; password: string },
+): Promise<Probe & { clusterId?: string }> {
   if (!(await canConnect(port))) return { ok: false, detail: `nothing listens on ${STACK_HOST}:${port}` };
   const admin = new Kafka({
     clientId: 'saga-stack-health',
@@ -150,6 +178,7 @@ export async function probeKafka(port: number): Promise<Probe & { clusterId?: st
     connectionTimeout: 1500,
     requestTimeout: 3000,
     retry: { retries: 0 },
+    ...(sasl ? { sasl } : {}),
   }).admin();
   try {
     await admin.connect();

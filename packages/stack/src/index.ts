@@ -1,4 +1,23 @@
-export { stackUp, stackDown, stackStatus, stackLogs, partPorts, withDependencies } from './stack.js';
+export {
+  stackUp,
+  stackDown,
+  stackStatus,
+  stackLogs,
+  stackEnv,
+  partPorts,
+  withDependencies,
+} from './stack.js';
+export {
+  PRINCIPALS,
+  SERVICE_PRINCIPALS,
+  REDIS_KEY_PATTERNS,
+  SECURE_MESSAGE_MAX_BYTES,
+  secretFiles,
+  readSecret,
+  isPrincipal,
+  type Principal,
+} from './secure.js';
+export { aclPlan, applyAcls, SERVICE_TOPICS, EVENT_TOPICS, type AclGrant } from './acls.js';
 export {
   loadStackConfig,
   stackConnection,
@@ -19,7 +38,7 @@ export {
   type PortConflict,
   type PortHolder,
 } from './errors.js';
-export { redisCommand, probeKafka, probeRedis, probeRegistry } from './health.js';
+export { redisCommand, probeKafka, probeRedis, probeRegistry, type RedisAuth } from './health.js';
 export type {
   StackProgress,
   StackCallOptions,

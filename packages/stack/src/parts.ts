@@ -12,7 +12,13 @@ export interface LaunchSpec {
 }
 
 /** server.properties of a single-node KRaft Kafka (broker and controller in one process) on loopback. */
-export function kafkaProperties(opts: { port: number; controllerPort: number; logDir: string }): string {
+export function kafkaProperties(opts: {
+  port: number;
+  controllerPort: number;
+  logDir: string;
+  /** Secured mode: these replace the same keys (listeners, …) and add the SASL/ACL settings. */
+  overrides?: readonly [string, string | number][];
+}): string {
   const { port, controllerPort, logDir } = opts;
   const props: [string, string | number][] = [
     ['process.roles', 'broker,controller'],
@@ -35,6 +41,11 @@ export function kafkaProperties(opts: { port: number; controllerPort: number; lo
     ['num.io.threads', 4],
     ['log.retention.hours', 24],
   ];
+  for (const [key, value] of opts.overrides ?? []) {
+    const at = props.findIndex(([k]) => k === key);
+    if (at >= 0) props[at] = [key, value];
+    else props.push([key, value]);
+  }
   return `# Written by saga stack on every start; edit src/parts.ts in @saga/stack instead.\n${props
     .map(([k, v]) => `${k}=${v}`)
     .join('\n')}\n`;
@@ -53,7 +64,7 @@ export function parseMetaClusterId(metaProperties: string): string | undefined {
   return /^cluster\.id=(.+)$/m.exec(metaProperties)?.[1]?.trim();
 }
 
-export function kafkaFormatArgs(layout: StackLayout, clusterId: string): string[] {
+export function kafkaFormatArgs(layout: StackLayout, clusterId: string, extra: string[] = []): string[] {
   return [
     '-cp',
     `${layout.kafkaLibs}/*`,
@@ -63,6 +74,7 @@ export function kafkaFormatArgs(layout: StackLayout, clusterId: string): string[
     clusterId,
     '-c',
     layout.kafkaProperties,
+    ...extra,
   ];
 }
 
@@ -116,7 +128,12 @@ export function registryLaunch(config: StackConfig, layout: StackLayout, java21:
   };
 }
 
-export function redisLaunch(config: StackConfig, layout: StackLayout, redisServer: string): LaunchSpec {
+export function redisLaunch(
+  config: StackConfig,
+  layout: StackLayout,
+  redisServer: string,
+  aclFile?: string,
+): LaunchSpec {
   return {
     command: redisServer,
     args: [
@@ -138,6 +155,8 @@ export function redisLaunch(config: StackConfig, layout: StackLayout, redisServe
       'yes',
       '--logfile',
       '',
+      // Secured mode: users come from this file (default user off); it holds password hashes only.
+      ...(aclFile ? ['--aclfile', aclFile] : []),
     ],
     env: {},
     cwd: layout.redisDataDir,

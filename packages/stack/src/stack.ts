@@ -23,6 +23,19 @@ import {
 import { ensureDist } from './dist.js';
 import { PartFailedError, PortInUseError, StackError, type PortConflict } from './errors.js';
 import { probeKafka, probeRedis, probeRegistry, redisCommand, type Probe } from './health.js';
+import { applyAcls } from './acls.js';
+import {
+  adminCredentials,
+  ensureSecrets,
+  isPrincipal,
+  principalEnv,
+  PRINCIPALS,
+  redisAclFile,
+  registrySecureProperties,
+  scramFormatArgs,
+  secureKafkaProperties,
+  writePrivateFile,
+} from './secure.js';
 import { findJava, type JavaRuntime } from './java.js';
 import { stackLayout, type StackLayout } from './layout.js';
 import { withLock } from './lock.js';
@@ -227,14 +240,23 @@ async function stopRecorded(record: PartRecord, graceMs: number): Promise<'stopp
   );
 }
 
-function probeOf(config: StackConfig, part: PartName): () => Promise<Probe> {
+function probeOf(config: StackConfig, part: PartName, secure: boolean): () => Promise<Probe> {
+  // A secured stack is probed as its admin user; read lazily so a missing secret is a failed probe, not a crash.
+  const creds = () => (secure ? adminCredentials(config) : undefined);
+  const guarded = (f: () => Promise<Probe>) => async (): Promise<Probe> => {
+    try {
+      return await f();
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+  };
   switch (part) {
     case 'kafka':
-      return () => probeKafka(config.kafka.port);
+      return guarded(() => probeKafka(config.kafka.port, creds()?.kafka));
     case 'registry':
       return () => probeRegistry(config.registry.port);
     case 'redis':
-      return () => probeRedis(config.redis.port);
+      return guarded(() => probeRedis(config.redis.port, creds()?.redis));
   }
 }
 
@@ -256,7 +278,7 @@ async function waitHealthy(
   progress: (p: StackProgress) => void,
 ): Promise<void> {
   const timeoutMs = healthTimeoutOf(config, part);
-  const probe = probeOf(config, part);
+  const probe = probeOf(config, part, state.secure === true);
   const logFile = layout.logFile(part);
   const began = Date.now();
   let nextNote = began + 10_000;
@@ -328,14 +350,19 @@ function formatKafkaIfNeeded(
     part: 'kafka',
     message: `formatting storage in ${layout.kafkaDataDir} (cluster id ${clusterId})`,
   });
-  const r = spawnSync(java.java, kafkaFormatArgs(layout, clusterId), {
+  // Secured mode: the SCRAM users are created in the metadata log at format time, before the broker ever runs.
+  const scram = state.secure ? scramFormatArgs(ensureSecrets(config)) : [];
+  const r = spawnSync(java.java, kafkaFormatArgs(layout, clusterId, scram), {
     cwd: layout.dataDir,
     env: config.env,
     encoding: 'utf8',
     timeout: 180_000,
   });
   if (r.status !== 0) {
-    const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').slice(-20);
+    const out = redactLines(`${r.stdout ?? ''}\n${r.stderr ?? ''}`, scram)
+      .trim()
+      .split('\n')
+      .slice(-20);
     throw new StackError(
       'KAFKA_FORMAT_FAILED',
       `Formatting Kafka's storage failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`}):\n${out
@@ -347,6 +374,34 @@ function formatKafkaIfNeeded(
     );
   }
   state.clusterId = clusterId;
+  writeState(layout.stateFile, state);
+}
+
+/** The format tool may echo its arguments on failure; the SCRAM passwords in them must not reach a message. */
+function redactLines(text: string, scramArgs: readonly string[]): string {
+  let out = text;
+  for (const a of scramArgs) {
+    const pw = /password=([^\]]+)\]/.exec(a)?.[1];
+    if (pw) out = out.split(pw).join('[redacted]');
+  }
+  return out;
+}
+
+/**
+ * Decides the mode of this stack dir. It sticks to the data: SCRAM users exist only in a Kafka data dir formatted
+ * secured, so `up` on a secured dir stays secured, and `--secure` on a dir formatted in plain mode is refused.
+ */
+function resolveMode(config: StackConfig, layout: StackLayout, state: StackState, requested: boolean): void {
+  if (state.secure || !requested) return;
+  if (existsSync(join(layout.kafkaDataDir, 'meta.properties'))) {
+    throw new StackError(
+      'STACK_MODE_MISMATCH',
+      `${config.stackDir} holds a stack formatted without security; --secure needs a fresh stack dir. Use another ` +
+        'SAGA_STACK_DIR (and ports), or stop this stack and delete its data dir.',
+    );
+  }
+  ensureSecrets(config);
+  state.secure = true;
   writeState(layout.stateFile, state);
 }
 
@@ -365,6 +420,10 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
     layout.lockFile,
     async () => {
       const state = readState(layout.stateFile);
+      resolveMode(config, layout, state, opts.secure ?? config.secureRequested);
+      const secure = state.secure === true;
+      if (secure)
+        progress({ part: 'stack', message: 'secured mode: SASL/SCRAM + ACLs (Kafka), ACL users (Redis)' });
       const running = new Map<PartName, PartRecord>();
       for (const part of PARTS) {
         const rec = state.parts[part];
@@ -407,24 +466,38 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
         if (!record) {
           let spec: LaunchSpec;
           switch (part) {
-            case 'kafka':
-              writeFileSync(
-                layout.kafkaProperties,
-                kafkaProperties({
-                  port: config.kafka.port,
-                  controllerPort: config.kafka.controllerPort,
-                  logDir: layout.kafkaDataDir,
-                }),
-              );
+            case 'kafka': {
+              const props = kafkaProperties({
+                port: config.kafka.port,
+                controllerPort: config.kafka.controllerPort,
+                logDir: layout.kafkaDataDir,
+                ...(secure ? { overrides: secureKafkaProperties(config.kafka, ensureSecrets(config)) } : {}),
+              });
+              // Secured, the file holds the admin and controller passwords: owner-only.
+              if (secure) writePrivateFile(layout.kafkaProperties, props);
+              else writeFileSync(layout.kafkaProperties, props);
               formatKafkaIfNeeded(config, layout, state, java!, progress);
               spec = kafkaLaunch(config, layout, java!.java);
               break;
-            case 'registry':
+            }
+            case 'registry': {
+              const confDir = join(layout.registryWorkDir, 'config');
+              mkdirSync(confDir, { recursive: true, mode: 0o700 });
+              const file = join(confDir, 'application.properties');
+              if (secure) writePrivateFile(file, registrySecureProperties(ensureSecrets(config)));
+              else writeFileSync(file, '# plain mode: no registry overrides\n');
               spec = registryLaunch(config, layout, java21!.java);
               break;
-            case 'redis':
-              spec = redisLaunch(config, layout, redisServer!);
+            }
+            case 'redis': {
+              let aclFile: string | undefined;
+              if (secure) {
+                aclFile = join(layout.confDir, 'redis-users.acl');
+                writePrivateFile(aclFile, redisAclFile(ensureSecrets(config)));
+              }
+              spec = redisLaunch(config, layout, redisServer!, aclFile);
               break;
+            }
           }
           record = await launch(part, spec, config, layout, state);
           const where = partPorts(config, part)
@@ -443,6 +516,14 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
         branches.push(
           (async () => {
             await start('kafka');
+            // ACLs before the registry: its kafkasql client needs them from its first request.
+            if (secure) {
+              const n = await applyAcls(config);
+              progress({
+                part: 'kafka',
+                message: `ACLs in place (${n} grants for ${PRINCIPALS.length} principals)`,
+              });
+            }
             if (wanted.includes('registry')) await start('registry');
           })(),
         );
@@ -514,9 +595,10 @@ export async function stackDown(opts: StackDownOptions = {}): Promise<StackDownR
   });
 }
 
-async function redisVersion(port: number): Promise<string | null> {
+async function redisVersion(config: StackConfig, secure: boolean): Promise<string | null> {
   try {
-    const info = await redisCommand(port, ['INFO', 'server']);
+    const auth = secure ? adminCredentials(config).redis : undefined;
+    const info = await redisCommand(config.redis.port, ['INFO', 'server'], 2000, auth);
     return typeof info === 'string' ? (/^redis_version:(.+)$/m.exec(info)?.[1]?.trim() ?? null) : null;
   } catch {
     return null;
@@ -529,9 +611,10 @@ async function statusOf(config: StackConfig, layout: StackLayout, state: StackSt
     PARTS.map(async (part): Promise<PartStatus> => {
       const rec = state.parts[part];
       const running = rec !== undefined && isSameProcess(rec);
-      const probe = await probeOf(config, part)();
+      const secure = state.secure === true;
+      const probe = await probeOf(config, part, secure)();
       let version: string | null = null;
-      if (part === 'redis' && probe.ok) version = await redisVersion(config.redis.port);
+      if (part === 'redis' && probe.ok) version = await redisVersion(config, secure);
       else if (running) version = part === 'kafka' ? config.kafka.version : config.registry.version;
       const ports = partPorts(config, part).map((p) => p.port);
       return {
@@ -555,7 +638,13 @@ async function statusOf(config: StackConfig, layout: StackLayout, state: StackSt
       };
     }),
   );
-  return { stackDir: config.stackDir, healthy: parts.every((p) => p.healthy), parts, connection };
+  return {
+    stackDir: config.stackDir,
+    secure: state.secure === true,
+    healthy: parts.every((p) => p.healthy),
+    parts,
+    connection,
+  };
 }
 
 /** Per part: is our process alive, does it answer its health check, where, which version. */
@@ -574,4 +663,21 @@ export function stackLogs(part?: string, lines = 100, opts: StackCallOptions = {
     const file = layout.logFile(p);
     return { part: p, file, exists: existsSync(file), lines: tailFile(file, lines) };
   });
+}
+
+/**
+ * The environment a client acting as `principal` needs against this stack. Secured: SASL user and Redis ACL user
+ * with passwords as *_FILE paths (the values never leave their files). Plain: just the three addresses.
+ */
+export function stackEnv(principal: string, opts: StackCallOptions = {}): Record<string, string> {
+  const config = loadStackConfig(opts.env ?? process.env);
+  const state = readState(stackLayout(config).stateFile);
+  if (!isPrincipal(principal)) {
+    throw new StackError(
+      'UNKNOWN_PART',
+      `Unknown principal "${principal}": one of ${PRINCIPALS.join(', ')}.`,
+    );
+  }
+  if (!state.secure) return { ...stackConnection(config) };
+  return principalEnv(config, principal);
 }

@@ -14,6 +14,8 @@ export interface StackState {
   version: 1;
   /** The KRaft cluster id the Kafka data dir was formatted with. */
   clusterId?: string;
+  /** Set when the Kafka data dir was formatted with SCRAM users (`stack up --secure`): the mode sticks to the data. */
+  secure?: boolean;
   parts: Partial<Record<PartName, PartRecord>>;
 }
 
@@ -26,7 +28,12 @@ export function readState(file: string): StackState {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<StackState>;
     if (parsed.version !== 1 || typeof parsed.parts !== 'object' || parsed.parts === null)
       return emptyState();
-    return { version: 1, parts: parsed.parts, ...(parsed.clusterId ? { clusterId: parsed.clusterId } : {}) };
+    return {
+      version: 1,
+      parts: parsed.parts,
+      ...(parsed.clusterId ? { clusterId: parsed.clusterId } : {}),
+      ...(parsed.secure ? { secure: true } : {}),
+    };
   } catch {
     return emptyState();
   }

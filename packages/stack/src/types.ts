@@ -15,6 +15,8 @@ export interface StackCallOptions {
 export interface StackUpOptions extends StackCallOptions {
   /** Only these parts (and what they need: the registry needs Kafka); default all. */
   parts?: readonly PartName[];
+  /** Secured mode (SASL/SCRAM + ACLs, Redis ACL users); default SAGA_STACK_SECURE=1. Sticks to the stack dir. */
+  secure?: boolean;
 }
 
 export interface StackDownOptions extends StackCallOptions {
@@ -45,6 +47,8 @@ export interface PartStatus {
 
 export interface StackStatus {
   stackDir: string;
+  /** The stack dir was set up secured (`stack up --secure`). */
+  secure: boolean;
   /** True when every part is healthy. */
   healthy: boolean;
   parts: PartStatus[];

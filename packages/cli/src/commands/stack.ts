@@ -2,7 +2,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import {
   PARTS,
   stackDown,
+  stackEnv,
   stackLogs,
+  PRINCIPALS,
   stackStatus,
   stackUp,
   type PartName,
@@ -10,6 +12,7 @@ import {
   type StackProgress,
   type StackStatus,
 } from '@saga/stack';
+import { fail } from '../output.js';
 
 /** Progress goes to stderr (stdout stays the result, e.g. JSON), one prefixed line each. */
 function printProgress(p: StackProgress): void {
@@ -50,10 +53,15 @@ export function formatStatus(status: StackStatus): string {
       .join('  ')
       .trimEnd(),
   );
-  return `${lines.join('\n')}\nstack dir: ${status.stackDir}`;
+  const mode = status.secure
+    ? 'secured (Kafka SASL/SCRAM-SHA-512 + ACLs, Redis ACL users; `saga stack env <principal>` for clients)'
+    : 'plain (no authentication)';
+  return `${lines.join('\n')}\nstack dir: ${status.stackDir}\nmode: ${mode}`;
 }
 
 function connectionHint(status: StackStatus): string {
+  if (status.secure)
+    return 'secured: `eval "$(npx saga stack env <principal> --export)"` for a service or the CLI';
   return Object.entries(status.connection)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
@@ -69,9 +77,14 @@ export function stackCommand(): Command {
     .description('start what is not running and wait until every part is healthy (idempotent)')
     .argument('[parts...]', `only these parts (${PARTS.join(', ')}); the registry brings Kafka along`)
     .option('--json', 'print the resulting status as JSON')
-    .action(async (parts: string[], opts: { json?: boolean }) => {
+    .option(
+      '--secure',
+      'secured mode for a fresh stack dir (also SAGA_STACK_SECURE=1): SASL/SCRAM + ACLs on Kafka, ACL users on Redis',
+    )
+    .action(async (parts: string[], opts: { json?: boolean; secure?: boolean }) => {
       const result = await stackUp({
         onProgress: printProgress,
+        ...(opts.secure ? { secure: true } : {}),
         ...(parts.length > 0 ? { parts: parts.map(parsePart) } : {}),
       });
       if (opts.json) {
@@ -115,6 +128,23 @@ export function stackCommand(): Command {
       const status = await stackStatus();
       console.log(opts.json ? JSON.stringify(status, null, 2) : formatStatus(status));
       if (!status.healthy) process.exitCode = 3;
+    });
+
+  stack
+    .command('env')
+    .description(
+      'the environment a service or the CLI needs against this stack; secured, passwords are *_FILE paths, never values',
+    )
+    .argument('<principal>', PRINCIPALS.join(' | '))
+    .option('--export', 'prefix each line with `export ` (for eval)')
+    .action((principal: string, opts: { export?: boolean }) => {
+      if (!(PRINCIPALS as readonly string[]).includes(principal)) {
+        fail(`unknown principal "${principal}": expected one of ${PRINCIPALS.join(', ')}`, 2);
+      }
+      const env = stackEnv(principal);
+      const quote = (v: string) => (/^[A-Za-z0-9_./:@,=+-]*$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`);
+      for (const [k, v] of Object.entries(env))
+        console.log(`${opts.export ? 'export ' : ''}${k}=${quote(v)}`);
     });
 
   stack
