@@ -1,4 +1,4 @@
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Topics } from '@saga/contracts';
 import { audit, type AuditResult } from './audit.js';
@@ -6,7 +6,13 @@ import { openContext, type BenchContext } from './context.js';
 import { cpuPercent, sampleCpu, type CpuSample } from './cpu.js';
 import type { LatencySummary } from './histogram.js';
 import { runLoad, type Tick } from './run.js';
-import { parseMix, rateSteps, unsustainableReason } from './schedule.js';
+import {
+  FIND_MAX_P99_LIMIT_MS,
+  fallsBehindReason,
+  parseMix,
+  rateSteps,
+  unsustainableReason,
+} from './schedule.js';
 import { ensureSystem, type BenchSystem } from './system.js';
 import type { OutcomeCounts } from './tracker.js';
 
@@ -18,7 +24,12 @@ export interface BenchOptions {
   /** Where the services answer (order at basePort, then payment, inventory, shipping). */
   basePort?: number;
   graceMs?: number;
-  serviceNodeOptions?: string;
+  /**
+   * After the figures are taken, wait up to this long for every saga of the run to end before the audit and before
+   * stopping anything: an overloaded run must not leave a backlog in the shared consumer groups (default 600 s).
+   */
+  drainTimeoutS?: number;
+  serviceNodeArgs?: string[];
   onProgress?: (line: string) => void;
 }
 
@@ -27,6 +38,8 @@ export interface Machine {
   model: string;
   node: string;
   kafka: string | null;
+  /** 1-minute load average when the run started: other work on the box skews every figure. */
+  loadAvg1m: number;
 }
 
 export interface BenchFigures {
@@ -46,6 +59,8 @@ export interface BenchFigures {
 }
 
 export interface BenchReport extends BenchFigures {
+  /** Order ids of the run are `bench-<runId>-<n>`, its SKUs `SKU-BENCH-<runId>[-SOLDOUT]`. */
+  runId: string;
   mix: string;
   warmupS: number;
   startedByBench: string[];
@@ -53,7 +68,12 @@ export interface BenchReport extends BenchFigures {
 }
 
 export interface FindMaxReport {
+  runId: string;
+  /** Highest rate kept up with at p99 ≤ p99LimitMs. */
   maxSustainableRate: number | null;
+  /** Highest rate kept up with at all (no growing backlog, nothing lost), whatever its p99. */
+  maxThroughputRate: number | null;
+  p99LimitMs: number;
   stopReason: string;
   steps: (BenchFigures & { sustainable: boolean; reason?: string })[];
   machine: Machine;
@@ -73,14 +93,14 @@ async function recordsInTopics(ctx: BenchContext): Promise<number | null> {
 }
 
 async function withSession<T>(
-  opts: Pick<BenchOptions, 'basePort' | 'serviceNodeOptions' | 'onProgress'>,
+  opts: Pick<BenchOptions, 'basePort' | 'serviceNodeArgs' | 'onProgress'>,
   body: (system: BenchSystem, ctx: BenchContext, machine: Machine) => Promise<T>,
 ): Promise<T> {
   const say = opts.onProgress ?? (() => undefined);
   const system = await ensureSystem({
     basePort: opts.basePort ?? 3000,
     onProgress: say,
-    ...(opts.serviceNodeOptions ? { serviceNodeOptions: opts.serviceNodeOptions } : {}),
+    ...(opts.serviceNodeArgs ? { serviceNodeArgs: opts.serviceNodeArgs } : {}),
   });
   try {
     const ctx = await openContext(say);
@@ -90,6 +110,7 @@ async function withSession<T>(
         model: cpus()[0]?.model ?? 'unknown',
         node: process.version,
         kafka: system.kafkaVersion,
+        loadAvg1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
       };
       return await body(system, ctx, machine);
     } finally {
@@ -102,6 +123,19 @@ async function withSession<T>(
 
 function progressLine(t: Tick): string {
   return `[bench] ${String(t.elapsedS).padStart(4)} s  sent ${t.sent}  completed ${t.completed}  in flight ${t.inFlight}  p99 ${t.windowP99} ms (last 1 s)`;
+}
+
+/** Waits (with a progress line every 10 s) until no saga of the session is in flight, or the timeout passes. */
+async function drain(ctx: BenchContext, timeoutS: number, say?: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutS * 1000;
+  let lastSay = 0;
+  while (ctx.tracker.inFlightCount > 0 && Date.now() < deadline) {
+    if (Date.now() - lastSay >= 10_000) {
+      say?.(`[bench] draining: ${ctx.tracker.inFlightCount} sagas still in flight (up to ${timeoutS} s)`);
+      lastSay = Date.now();
+    }
+    await delay(200);
+  }
 }
 
 /** One load at a fixed rate, measured, with CPU and event counters over the measured window. */
@@ -155,9 +189,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   parseMix(opts.mix); // refuse a bad mix before starting anything
   return withSession(opts, async (system, ctx, machine) => {
     const figures = await measure(system, ctx, machine, opts);
+    await drain(ctx, opts.drainTimeoutS ?? 600, opts.onProgress);
     opts.onProgress?.('[bench] auditing payments and stock in Redis');
     return {
       ...figures,
+      runId: ctx.runId,
       mix: opts.mix,
       warmupS: opts.warmupS ?? 0,
       startedByBench: system.started,
@@ -170,6 +206,7 @@ export interface FindMaxOptions extends Omit<BenchOptions, 'rate' | 'durationS'>
   startRate?: number;
   maxRate?: number;
   stepS?: number;
+  p99LimitMs?: number;
 }
 
 /** `saga bench --find-max`: steps the rate up until a step is not sustainable (p99 > 1 s, loss, growing backlog). */
@@ -178,8 +215,12 @@ export async function findMax(opts: FindMaxOptions): Promise<FindMaxReport> {
   const say = opts.onProgress ?? (() => undefined);
   return withSession(opts, async (system, ctx, machine) => {
     const steps: FindMaxReport['steps'] = [];
+    const limit = opts.p99LimitMs ?? FIND_MAX_P99_LIMIT_MS;
     let best: number | null = null;
+    let throughput: number | null = null;
     let stopReason = 'reached the highest rate tried';
+    // Steps go on past a p99 miss while the system keeps up, so one run gives both the latency-bound rate and the
+    // throughput ceiling; they stop at the first step that falls behind.
     for (const rate of rateSteps(opts.startRate ?? 100, opts.maxRate ?? 10_000)) {
       say(`[bench] --find-max: ${rate} sagas/s for ${opts.stepS ?? 20} s`);
       const f = await measure(system, ctx, machine, {
@@ -189,30 +230,34 @@ export async function findMax(opts: FindMaxOptions): Promise<FindMaxReport> {
         warmupS: 0,
         abortBacklogS: 5,
       });
-      const reason = unsustainableReason({
+      const figures = {
         rate,
         requested: f.requested,
         completed: f.completed.shipped + f.completed.cancelled + f.completed.rejected,
         lost: f.lost,
         p99Ms: f.latencyMs.p99,
         aborted: f.aborted,
-      });
+      };
+      const reason = unsustainableReason(figures, limit);
       steps.push({ ...f, sustainable: reason === undefined, ...(reason ? { reason } : {}) });
-      if (reason) {
-        stopReason = `${rate}/s: ${reason}`;
+      if (reason === undefined) best = rate; // noise can make a lower step miss; the highest pass is reported
+      const behind = fallsBehindReason(figures);
+      if (behind) {
+        stopReason = `${rate}/s: ${behind}`;
         break;
       }
-      best = rate;
+      throughput = rate;
       // The next step starts from an empty pipeline, or its latencies would include this step's tail.
       const deadline = Date.now() + 60_000;
       while (ctx.tracker.inFlightCount > 0 && Date.now() < deadline) await delay(100);
     }
     // The audit needs the sagas of the last (overloaded) step to have ended, or it would flag them as unfinished.
-    say('[bench] waiting up to 120 s for in-flight sagas before the audit');
-    const deadline = Date.now() + 120_000;
-    while (ctx.tracker.inFlightCount > 0 && Date.now() < deadline) await delay(200);
+    await drain(ctx, opts.drainTimeoutS ?? 600, say);
     return {
+      runId: ctx.runId,
       maxSustainableRate: best,
+      maxThroughputRate: throughput,
+      p99LimitMs: limit,
       stopReason,
       steps,
       machine,

@@ -25,3 +25,4 @@ export {
 } from './schedule.js';
 export { LatencyHistogram, type LatencySummary } from './histogram.js';
 export { parseStatTicks, cpuPercent } from './cpu.js';
+export { summariseProfile, packageOf, type CpuProfile, type ProfileSummary } from './profile.js';

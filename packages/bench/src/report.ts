@@ -27,8 +27,8 @@ function auditLines(a: AuditResult): string[] {
 export function formatReport(r: BenchReport): string {
   const m = r.machine;
   return [
-    `machine: ${m.cores} cores ${m.model}, node ${m.node}, kafka ${m.kafka ?? '?'}`,
-    `mix ${r.mix}, warm-up ${r.warmupS} s${r.startedByBench.length ? `, started by bench: ${r.startedByBench.join(', ')}` : ''}`,
+    `machine: ${m.cores} cores ${m.model}, node ${m.node}, kafka ${m.kafka ?? '?'}, load average ${m.loadAvg1m}`,
+    `run ${r.runId}, mix ${r.mix}, warm-up ${r.warmupS} s${r.startedByBench.length ? `, started by bench: ${r.startedByBench.join(', ')}` : ''}`,
     ...figuresLines(r),
     ...auditLines(r.audit),
   ].join('\n');
@@ -40,9 +40,10 @@ export function formatFindMax(r: FindMaxReport): string {
       `  ${String(s.rate).padStart(5)}/s  p99 ${String(s.latencyMs.p99).padStart(8)} ms  throughput ${s.throughputPerS}/s  lost ${s.lost}  ${s.sustainable ? 'ok' : `NOT sustainable: ${s.reason ?? ''}`}`,
   );
   return [
-    `machine: ${r.machine.cores} cores ${r.machine.model}, node ${r.machine.node}, kafka ${r.machine.kafka ?? '?'}`,
+    `machine: ${r.machine.cores} cores ${r.machine.model}, node ${r.machine.node}, kafka ${r.machine.kafka ?? '?'}, load average ${r.machine.loadAvg1m}`,
     ...rows,
-    `highest sustainable rate: ${r.maxSustainableRate ?? 'none'} sagas/s (stopped at ${r.stopReason})`,
+    `highest sustainable rate (p99 ≤ ${r.p99LimitMs} ms): ${r.maxSustainableRate ?? 'none'} sagas/s`,
+    `highest rate kept up with (any p99): ${r.maxThroughputRate ?? 'none'} sagas/s (stopped at ${r.stopReason})`,
     ...auditLines(r.audit),
   ].join('\n');
 }

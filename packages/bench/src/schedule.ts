@@ -118,11 +118,18 @@ export interface StepFigures {
 
 export const FIND_MAX_P99_LIMIT_MS = 1000;
 
-/** Why a --find-max step is not sustainable, or undefined when it is. */
-export function unsustainableReason(s: StepFigures, p99LimitMs = FIND_MAX_P99_LIMIT_MS): string | undefined {
+/** Why the system did not keep up with a --find-max step (backlog, loss), or undefined when it did. */
+export function fallsBehindReason(s: StepFigures): string | undefined {
   if (s.aborted) return 'backlog kept growing (step cut short)';
   if (s.lost > 0) return `${s.lost} orders without a terminal event 10 s after the step`;
-  if (s.p99Ms > p99LimitMs) return `p99 ${s.p99Ms.toFixed(0)} ms > ${p99LimitMs} ms`;
   if (s.completed < s.requested) return `only ${s.completed}/${s.requested} completed`;
+  return undefined;
+}
+
+/** Why a --find-max step is not sustainable (falls behind, or p99 over the limit), or undefined when it is. */
+export function unsustainableReason(s: StepFigures, p99LimitMs = FIND_MAX_P99_LIMIT_MS): string | undefined {
+  const behind = fallsBehindReason(s);
+  if (behind) return behind;
+  if (s.p99Ms > p99LimitMs) return `p99 ${s.p99Ms.toFixed(0)} ms > ${p99LimitMs} ms`;
   return undefined;
 }

@@ -16,8 +16,11 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export interface SystemOptions {
   /** Ports basePort .. basePort+3 for order, payment, inventory, shipping (the services' defaults: 3000). */
   basePort: number;
-  /** Extra NODE_OPTIONS for services the bench starts (e.g. `--cpu-prof --cpu-prof-dir=...`). */
-  serviceNodeOptions?: string;
+  /**
+   * Extra node arguments for services the bench starts, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. Passed on the
+   * command line, not in NODE_OPTIONS: node refuses --cpu-prof there.
+   */
+  serviceNodeArgs?: string[];
   onProgress?: (line: string) => void;
 }
 
@@ -49,14 +52,12 @@ async function startService(name: string, port: number, opts: SystemOptions): Pr
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const nodeOptions = [process.env.NODE_OPTIONS, opts.serviceNodeOptions].filter(Boolean).join(' ');
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...(opts.serviceNodeArgs ?? []), entry], {
     cwd: ROOT,
     env: {
       ...process.env,
       LOG_LEVEL: 'warn',
       HTTP_PORT: String(port),
-      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,6 +8,7 @@ import {
   rateSteps,
   scheduledOffsetMs,
   unsustainableReason,
+  fallsBehindReason,
 } from '../src/schedule.js';
 import { LatencyHistogram } from '../src/histogram.js';
 
@@ -82,6 +83,10 @@ describe('find-max', () => {
     expect(unsustainableReason({ ...ok, p99Ms: 1_200 })).toMatch(/p99 1200 ms > 1000 ms/);
     expect(unsustainableReason({ ...ok, lost: 3, completed: 1997 })).toMatch(/3 orders/);
     expect(unsustainableReason({ ...ok, aborted: true })).toMatch(/backlog/);
+    expect(unsustainableReason({ ...ok, p99Ms: 400 }, 250)).toMatch(/p99 400 ms > 250 ms/);
+    // A slow but complete step still keeps up: --find-max goes on to find the throughput ceiling.
+    expect(fallsBehindReason({ ...ok, p99Ms: 5_000 })).toBeUndefined();
+    expect(fallsBehindReason({ ...ok, completed: 1999 })).toMatch(/1999\/2000/);
   });
 });
 

@@ -34,8 +34,10 @@ interface BenchFlags {
   json?: string;
   findMax?: boolean;
   stepDuration: number;
+  p99Limit: number;
+  drainTimeout: number;
   basePort: number;
-  serviceNodeOptions?: string;
+  serviceNodeArgs?: string;
 }
 
 /** Progress on stderr so that stdout is only the summary. */
@@ -60,6 +62,12 @@ export function benchCommand(): Command {
       '--find-max',
       'step the rate up (100, 200, 400, 800, 1200, ...) until p99 > 1 s or the backlog grows',
     )
+    .option(
+      '--p99-limit <ms>',
+      '--find-max: the p99 a sustainable step must stay under',
+      positive('p99 limit'),
+      1000,
+    )
     .option('--step-duration <s>', 'seconds per --find-max step', positive('step duration'), 20)
     .option(
       '--base-port <port>',
@@ -68,16 +76,19 @@ export function benchCommand(): Command {
       3000,
     )
     .option(
-      '--service-node-options <opts>',
-      'NODE_OPTIONS for services the bench starts itself, e.g. --cpu-prof',
+      '--service-node-args <args>',
+      'node arguments for services the bench starts itself, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"',
     )
     .action(async (flags: BenchFlags) => {
       const common = {
         mix: flags.mix,
         warmupS: flags.warmup,
         basePort: flags.basePort,
+        drainTimeoutS: flags.drainTimeout,
         onProgress: progress,
-        ...(flags.serviceNodeOptions ? { serviceNodeOptions: flags.serviceNodeOptions } : {}),
+        ...(flags.serviceNodeArgs
+          ? { serviceNodeArgs: flags.serviceNodeArgs.split(/\s+/).filter(Boolean) }
+          : {}),
       };
       let json: unknown;
       let ok: boolean;
@@ -86,6 +97,7 @@ export function benchCommand(): Command {
           ...common,
           ...(flags.rate ? { startRate: flags.rate } : {}),
           stepS: flags.stepDuration,
+          p99LimitMs: flags.p99Limit,
         });
         console.log(formatFindMax(report));
         json = report;
