@@ -1,0 +1,269 @@
+/**
+ * The user-facing CLI as a user runs it: `node packages/cli/bin/saga.js …` as a separate process against the real
+ * stack, with the four services running as processes (ports 3400–3403, SAGA_TIME_SCALE 0.01). Assertions are on
+ * stdout, stderr and exit codes only.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConnectionConfig, createEventClient, type EventClient } from '@saga/messaging';
+import { pollUntil } from '@saga/testkit';
+import { SystemUnderTest } from '../../../test/support/system.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const BIN = join(ROOT, 'packages', 'cli', 'bin', 'saga.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function saga(...args: string[]): Promise<Run> {
+  return new Promise((done) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+const json = <T>(r: Run): T => JSON.parse(r.stdout) as T;
+const noStackTrace = (r: Run) => expect(r.stderr).not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);
+
+let system: SystemUnderTest;
+let client: EventClient;
+let sku: string;
+
+beforeAll(async () => {
+  system = new SystemUnderTest({ timeScale: 0.01, basePort: 3400 });
+  await system.start();
+  client = await createEventClient(loadConnectionConfig(), { clientId: 'cli-int' });
+  sku = `SKU-CLI-${randomUUID().slice(0, 8).toUpperCase()}`;
+  const set = await saga('stock', 'set', sku, '10');
+  expect(set.code).toBe(0);
+});
+
+afterAll(async () => {
+  await client?.close();
+  await system?.stop();
+});
+
+const order = (...extra: string[]) => [
+  'order',
+  'place',
+  '--sku',
+  sku,
+  '--quantity',
+  '2',
+  '--amount',
+  '4200',
+  '--currency',
+  'EUR',
+  ...extra,
+];
+
+describe('saga order', () => {
+  let shippedId: string;
+
+  it('place --wait prints the timeline live and exits 0 when shipped', async () => {
+    shippedId = `cli-${randomUUID()}`;
+    const r = await saga(...order('--card', 'tok_unavailable_1', '--order-id', shippedId, '--wait'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`placed order ${shippedId}`);
+    expect(r.stdout).toMatch(/^\s*\+\d+\.\d{3}s\s+payment\s+PaymentAuthorized\s+attempt 2\s+/m);
+    for (const type of ['OrderCreated', 'ItemReserved', 'PaymentCaptured', 'ShipmentCreated', 'OrderShipped'])
+      expect(r.stdout).toContain(type);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe(`order ${shippedId}: shipped`);
+  });
+
+  it('place --wait exits 2 when the order is cancelled', async () => {
+    const r = await saga(...order('--card', 'tok_insufficient_funds', '--wait', '--timeout', '60'));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('PaymentAuthorizationFailed');
+    expect(r.stdout).toMatch(/: cancelled\n$/);
+  });
+
+  it('place --no-validate lets an invalid request travel: the order service rejects it (exit 2)', async () => {
+    const r = await saga(...order('--card', 'tok_approve', '--country', 'gb', '--no-validate', '--wait'));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('OrderRejected');
+  });
+
+  it('show: status, money, stock effect, shipment and timeline; --json too', async () => {
+    const r = await saga('order', 'show', shippedId);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`order ${shippedId}: shipped`);
+    expect(r.stdout).toContain('authorized 4200, captured 4200, voided 0, refunded 0 EUR');
+    expect(r.stdout).toContain(`stock ${sku}: reserved, effect -2 held`);
+    expect(r.stdout).toMatch(/shipment: \S+ with /);
+    expect(r.stdout).toMatch(/timeline:\n\s+\+0\.000s\s+saga-cli\s+OrderRequested/);
+    const report = json<{ status: string; timeline: unknown[] }>(
+      await saga('order', 'show', shippedId, '--json'),
+    );
+    expect(report.status).toBe('shipped');
+    expect(report.timeline.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('stock reflects the shipped order', async () => {
+    const r = await saga('stock', 'get', sku);
+    expect(r.stdout).toContain(`${sku}: available 8`);
+  });
+
+  it('list: newest first, filtered by status', async () => {
+    const all = json<{ orderId: string; status: string }[]>(
+      await saga('order', 'list', '--json', '--limit', '50'),
+    );
+    expect(all.map((o) => o.orderId)).toContain(shippedId);
+    const shipped = json<{ status: string }[]>(await saga('order', 'list', '--status', 'shipped', '--json'));
+    expect(shipped.every((o) => o.status === 'shipped')).toBe(true);
+    const text = await saga('order', 'list', '--limit', '5');
+    expect(text.code).toBe(0);
+    const stuck = await saga('order', 'list', '--stuck');
+    expect(stuck.code).toBe(0);
+  });
+
+  it('tail --order sees the saga events of a placed order', async () => {
+    const r = await saga(
+      'tail',
+      '--order',
+      shippedId,
+      '--from-beginning',
+      '--max',
+      '7',
+      '--idle-exit',
+      '60',
+      '--topic',
+      'order-requests',
+      '--topic',
+      'orders',
+      '--topic',
+      'payments',
+      '--topic',
+      'inventory',
+      '--topic',
+      'shipping',
+    );
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(7);
+    expect(lines.every((l) => l.includes(shippedId))).toBe(true);
+    expect(lines.join('\n')).toMatch(/payments\s+PaymentCaptured/);
+  });
+});
+
+describe('saga dlq', () => {
+  async function deadLetterOf(key: string, redrives: number) {
+    return pollUntil(
+      async () => {
+        const list = json<{ id: string; key: string; redriveCount: number; errorCode: string }[]>(
+          await saga('dlq', 'list', '--service', 'order', '--json'),
+        );
+        return list.find((l) => l.key === key && l.redriveCount === redrives);
+      },
+      { timeoutMs: 60_000, intervalMs: 500, description: `dead letter of ${key} (redrives ${redrives})` },
+    );
+  }
+
+  it('lists a poison record, redrives it once, refuses to redrive it twice', async () => {
+    const key = `poison-${randomUUID()}`;
+    await client.publishRaw([{ topic: 'order-requests', key, value: Buffer.from('not avro'), headers: {} }]);
+    const first = await deadLetterOf(key, 0);
+    expect(first.errorCode).toBe('WRONG_MAGIC_BYTE');
+    const text = await saga('dlq', 'list', '--service', 'order');
+    expect(text.stdout).toMatch(new RegExp(`${first.id}\\s+from order-requests:\\d+:\\d+.*WRONG_MAGIC_BYTE`));
+
+    const dry = await saga('dlq', 'redrive', '--id', first.id, '--dry-run');
+    expect(dry.stdout).toContain(`would redrive ${first.id} -> order-requests`);
+
+    const redrive = await saga('dlq', 'redrive', '--id', first.id);
+    expect(redrive.code).toBe(0);
+    expect(redrive.stdout).toContain(`redrove ${first.id} -> order-requests (redrive 1)`);
+    // Still poison: it comes back to the DLQ, now carrying its redrive count.
+    await deadLetterOf(key, 1);
+
+    const again = await saga('dlq', 'redrive', '--id', first.id);
+    expect(again.code).toBe(3);
+    expect(again.stdout).toContain(`skip ${first.id}: already redriven`);
+  });
+
+  it('refuses a record redriven 3 times already (loop guard)', async () => {
+    const key = `poison-${randomUUID()}`;
+    await client.publishRaw([
+      {
+        topic: 'order-requests',
+        key,
+        value: Buffer.from('still not avro'),
+        headers: { 'saga-redrive-count': '3' },
+      },
+    ]);
+    const letter = await deadLetterOf(key, 3);
+    const r = await saga('dlq', 'redrive', '--id', letter.id);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain(`refuse ${letter.id}: redriven 3 times already`);
+  });
+
+  it('an unknown DLQ id exits 4; a malformed one is a usage error', async () => {
+    expect((await saga('dlq', 'redrive', '--id', 'dlq.order:0:999999999')).code).toBe(4);
+    const bad = await saga('dlq', 'redrive', '--id', 'nonsense');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('<topic>:<partition>:<offset>');
+  });
+});
+
+describe('bad input: one clear line, non-zero exit, no stack trace', () => {
+  it('missing --sku lists every problem and exits 1 without publishing', async () => {
+    const r = await saga('order', 'place', '--quantity', '1', '--amount', '100', '--currency', 'EUR');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--sku: sku is required');
+    expect(r.stderr).toContain('--card: paymentToken is required');
+    expect(r.stdout).toBe('');
+    noStackTrace(r);
+  });
+
+  it('quantity 0 is refused', async () => {
+    const r = await saga(...order('--card', 'tok_approve').map((a) => (a === '2' ? '0' : a)));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--quantity: quantity must be between 1 and 1000');
+    noStackTrace(r);
+  });
+
+  it('unknown order exits 4', async () => {
+    const r = await saga('order', 'show', `nope-${randomUUID()}`);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^saga: unknown order nope-/);
+    noStackTrace(r);
+  });
+
+  it('unknown command, status, topic and service are usage errors', async () => {
+    for (const args of [
+      ['frobnicate'],
+      ['order', 'list', '--status', 'lost'],
+      ['tail', '--topic', 'nope'],
+      ['dlq', 'list', '--service', 'billing'],
+    ]) {
+      const r = await saga(...args);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/error: /);
+      noStackTrace(r);
+    }
+  });
+});
+
+describe('saga demo', () => {
+  it('tells the user to run npm start when the services are not up', async () => {
+    const r = await saga('demo', '--base-port', '3490');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('npm start');
+    noStackTrace(r);
+  });
+
+  it('runs every fast path against the running services, each ending as expected', async () => {
+    const r = await saga('demo', '--base-port', '3400', '--time-scale', '0.01');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/^ok {3}/gm)).toHaveLength(9);
+    expect(r.stdout).toContain('== shipping fails (AQ)');
+  });
+});
