@@ -151,6 +151,24 @@ describe('saga order', () => {
     expect(lines.every((l) => l.includes(shippedId))).toBe(true);
     expect(lines.join('\n')).toMatch(/payments\s+PaymentCaptured/);
   });
+
+  it('tail --raw shows the record as written, the card token redacted', async () => {
+    const r = await saga(
+      'tail',
+      '--order',
+      shippedId,
+      '--from-beginning',
+      '--raw',
+      '--max',
+      '1',
+      '--topic',
+      'order-requests',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/order-requests\s+OrderRequested\s+.*schema \d+ \{/);
+    expect(r.stdout).toContain('"paymentToken":"[redacted]"');
+    expect(r.stdout).not.toContain('tok_unavailable_1');
+  });
 });
 
 describe('saga dlq', () => {
@@ -171,6 +189,24 @@ describe('saga dlq', () => {
     await client.publishRaw([{ topic: 'order-requests', key, value: Buffer.from('not avro'), headers: {} }]);
     const first = await deadLetterOf(key, 0);
     expect(first.errorCode).toBe('WRONG_MAGIC_BYTE');
+    // tail prints poison as a clear line, and a dead letter with its error headers, instead of crashing.
+    const tail = await saga(
+      'tail',
+      '--order',
+      key,
+      '--from-beginning',
+      '--max',
+      '2',
+      '--topic',
+      'order-requests',
+      '--topic',
+      'dlq.order',
+    );
+    expect(tail.code).toBe(0);
+    expect(tail.stdout).toMatch(/order-requests\s+undecodable\s+.*undecodable: WRONG_MAGIC_BYTE/);
+    expect(tail.stdout).toMatch(
+      /dlq\.order\s+dead-letter\s+.*\[dead letter from order-requests:\d+:\d+: WRONG_MAGIC_BYTE/,
+    );
     const text = await saga('dlq', 'list', '--service', 'order');
     expect(text.stdout).toMatch(new RegExp(`${first.id}\\s+from order-requests:\\d+:\\d+.*WRONG_MAGIC_BYTE`));
 

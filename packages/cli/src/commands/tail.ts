@@ -14,6 +14,7 @@ interface TailFlags {
   json?: boolean;
   max?: number;
   idleExit?: number;
+  raw?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -37,7 +38,8 @@ function positive(label: string) {
 export async function viewOf(
   serde: Serde,
   r: ReadRecord,
-): Promise<TailView & { dlq?: ReturnType<typeof deadLetterInfo>; undecodable?: string }> {
+  raw = false,
+): Promise<TailView & { dlq?: ReturnType<typeof deadLetterInfo>; undecodable?: string; schemaId?: number }> {
   const base = {
     timestamp: r.timestamp,
     topic: r.topic,
@@ -49,6 +51,21 @@ export async function viewOf(
     ? `  [dead letter from ${dlq.originalTopic}:${dlq.originalPartition ?? '?'}:${dlq.originalOffset}: ${dlq.errorCode}: ${dlq.errorMessage}]`
     : '';
   try {
+    if (raw) {
+      // Exactly what was sent, read with the writer's own schema (no resolution to ours), token redacted.
+      const d = await serde.decodeRaw(r.bytes);
+      const meta = (d.value.metadata ?? {}) as { orderId?: string; eventId?: string };
+      const value = 'paymentToken' in d.value ? { ...d.value, paymentToken: '[redacted]' } : d.value;
+      return {
+        ...base,
+        type: d.recordName.split('.').pop() ?? d.recordName,
+        orderId: meta.orderId ?? base.orderId,
+        eventId: meta.eventId ?? base.eventId,
+        summary: `schema ${d.schemaId} ${JSON.stringify(value)}${dlqText}`,
+        schemaId: d.schemaId,
+        ...(dlq ? { dlq } : {}),
+      };
+    }
     const event = await serde.decode(r.bytes);
     return {
       ...base,
@@ -82,6 +99,7 @@ export function tailCommand(): Command {
     .option('--order <id>', 'only records of this order')
     .option('--from-beginning', 'start at the oldest record instead of now')
     .option('--json', 'one JSON object per line')
+    .option('--raw', 'exact view: every field as written, decoded with the writer schema (token redacted)')
     .option('--max <n>', 'stop after printing this many records', positive('--max'))
     .option(
       '--idle-exit <s>',
@@ -99,7 +117,7 @@ export function tailCommand(): Command {
       const onRecord = (r: ReadRecord): Promise<void> => {
         chain = chain.then(async () => {
           if (done.signal.aborted) return;
-          const view = await viewOf(serde, r);
+          const view = await viewOf(serde, r, flags.raw);
           if (flags.order && view.orderId !== flags.order) return;
           lastSeen = Date.now();
           console.log(flags.json ? JSON.stringify(view) : tailLine(view));
