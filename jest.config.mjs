@@ -41,5 +41,15 @@ export default {
       globalTeardown: '<rootDir>/test/global-teardown.mjs',
       slowTestThreshold: 60,
     },
+    {
+      // Fault injection under load (npm run test:chaos; SAGA_CHAOS=short for CI): kills services, the broker and
+      // Redis, so it runs on its own, in band, and never as part of `npm test`.
+      ...common,
+      displayName: 'chaos',
+      testMatch: ['**/*.chaos.spec.ts'],
+      globalSetup: '<rootDir>/test/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/global-teardown.mjs',
+      slowTestThreshold: 120,
+    },
   ],
 };
