@@ -7,7 +7,9 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { loadConnectionConfig, createEventClient, type EventClient } from '@saga/messaging';
+import { recoverGateway } from '@saga/payment-service';
 import { pollUntil } from '@saga/testkit';
 import { SystemUnderTest } from '../../../test/support/system.js';
 
@@ -168,6 +170,49 @@ describe('saga order', () => {
     expect(r.stdout).toMatch(/order-requests\s+OrderRequested\s+.*schema \d+ \{/);
     expect(r.stdout).toContain('"paymentToken":"[redacted]"');
     expect(r.stdout).not.toContain('tok_unavailable_1');
+  });
+});
+
+describe('a stuck order', () => {
+  it('show says stuck with the parked retry, list --stuck has it, retry after recovery unwinds it', async () => {
+    const id = `cli-stuck-${randomUUID()}`;
+    // Shipping fails (AQ), so payment must refund, but the refund gateway is down: the compensation is parked.
+    const placed = await saga(...order('--card', 'tok_refund_outage', '--country', 'AQ', '--order-id', id));
+    expect(placed.code).toBe(0);
+    const report = await pollUntil(
+      async () => {
+        const r = await saga('order', 'show', id, '--json');
+        return r.code === 0 && json<{ status: string }>(r).status === 'stuck' ? r : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 500, description: `order ${id} to be stuck` },
+    );
+    expect(json<{ retries: { service: string; parked: boolean }[] }>(report).retries).toContainEqual(
+      expect.objectContaining({ service: 'payment', parked: true }),
+    );
+    const text = await saga('order', 'show', id);
+    expect(text.stdout).toContain(`order ${id}: stuck (saga status pending)`);
+    expect(text.stdout).toMatch(/payment: ShipmentFailed attempt \d+ .*parked since .*GATEWAY_UNAVAILABLE/);
+    const stuck = await saga('order', 'list', '--stuck');
+    expect(stuck.stdout).toMatch(new RegExp(`${id}\\s+payment\\s+ShipmentFailed`));
+    const listed = json<{ orderId: string; stuck: boolean }[]>(
+      await saga('order', 'list', '--json', '--limit', '100'),
+    );
+    expect(listed.find((o) => o.orderId === id)?.stuck).toBe(true);
+
+    const redis = new Redis(loadConnectionConfig().redis.url);
+    try {
+      await recoverGateway(redis, id);
+    } finally {
+      redis.disconnect();
+    }
+    expect((await saga('order', 'retry', id)).code).toBe(0);
+    await pollUntil(
+      async () => {
+        const r = await saga('order', 'show', id, '--json');
+        return json<{ status: string }>(r).status === 'cancelled';
+      },
+      { timeoutMs: 60_000, intervalMs: 500, description: `order ${id} to be cancelled after the retry` },
+    );
   });
 });
 
