@@ -2,7 +2,7 @@ import { cpus, loadavg } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Topics } from '@saga/contracts';
 import { audit, type AuditResult } from './audit.js';
-import { openContext, type BenchContext } from './context.js';
+import { openContext, reconcileWithRedis, type BenchContext } from './context.js';
 import { cpuPercent, sampleCpu, type CpuSample } from './cpu.js';
 import type { LatencySummary } from './histogram.js';
 import { runLoad, type Tick } from './run.js';
@@ -56,6 +56,8 @@ export interface BenchFigures {
   machine: Machine;
   aborted: boolean;
   lateSends: number;
+  /** Completed orders whose terminal event the tail missed (settled from Redis; no latency recorded). */
+  missedByTail: number;
 }
 
 export interface BenchReport extends BenchFigures {
@@ -102,6 +104,13 @@ async function withSession<T>(
     onProgress: say,
     ...(opts.serviceNodeArgs ? { serviceNodeArgs: opts.serviceNodeArgs } : {}),
   });
+  // Ctrl-C must not orphan the services the bench started: stop them, then exit as interrupted.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    say(`[bench] ${signal}: stopping what the bench started`);
+    void system.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const ctx = await openContext(say);
     try {
@@ -117,6 +126,8 @@ async function withSession<T>(
       await ctx.close();
     }
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await system.stop();
   }
 }
@@ -131,6 +142,7 @@ async function drain(ctx: BenchContext, timeoutS: number, say?: (line: string) =
   let lastSay = 0;
   while (ctx.tracker.inFlightCount > 0 && Date.now() < deadline) {
     if (Date.now() - lastSay >= 10_000) {
+      await reconcileWithRedis(ctx); // events the tail missed must not hold the drain up
       say?.(`[bench] draining: ${ctx.tracker.inFlightCount} sagas still in flight (up to ${timeoutS} s)`);
       lastSay = Date.now();
     }
@@ -181,6 +193,7 @@ async function measure(
     machine,
     aborted: result.aborted,
     lateSends: result.lateSends,
+    missedByTail: result.missedByTail,
   };
 }
 

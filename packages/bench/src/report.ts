@@ -10,7 +10,7 @@ function figuresLines(f: BenchFigures): string[] {
     .join(', ');
   return [
     `rate ${f.rate}/s for ${f.durationS} s: requested ${f.requested}, shipped ${c.shipped}, cancelled ${c.cancelled}, rejected ${c.rejected}, lost ${f.lost}${f.aborted ? ' (cut short: backlog)' : ''}`,
-    `throughput ${f.throughputPerS} sagas/s, ${f.eventsPerS ?? '?'} events/s${f.lateSends > 0 ? `, ${f.lateSends} sends > 100 ms late (bench-side)` : ''}`,
+    `throughput ${f.throughputPerS} sagas/s, ${f.eventsPerS ?? '?'} events/s${f.lateSends > 0 ? `, ${f.lateSends} sends > 100 ms late (bench-side)` : ''}${f.missedByTail > 0 ? `, ${f.missedByTail} terminal events missed by the tail (settled from Redis, no latency)` : ''}`,
     `latency ms: p50 ${f.latencyMs.p50}  p90 ${f.latencyMs.p90}  p99 ${f.latencyMs.p99}  p99.9 ${f.latencyMs.p999}  max ${f.latencyMs.max}`,
     `cpu (% of one core): ${cpu || 'n/a'}`,
   ];

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SagaEvent } from '@saga/contracts';
-import type { BenchContext } from './context.js';
+import { reconcileWithRedis, type BenchContext } from './context.js';
 import type { LatencySummary } from './histogram.js';
 import { benchOrder } from './orders.js';
 import { dueCount, MixPicker, orderCount, scheduledOffsetMs, type MixEntry } from './schedule.js';
@@ -39,6 +39,8 @@ export interface LoadResult {
   measuredWindowS: number;
   /** Orders sent later than 100 ms after their slot: a bench that cannot keep its own schedule. */
   lateSends: number;
+  /** Completed per Redis although the tail missed the terminal event: counted, without a latency. */
+  missedByTail: number;
 }
 
 /** Largest batch per send: big enough to amortise a round trip, small enough to keep a request under 1 MB. */
@@ -114,6 +116,7 @@ export async function runLoad(ctx: BenchContext, opts: LoadOptions): Promise<Loa
     // Lost = no terminal event `graceMs` after the end of the schedule.
     const end = start + scheduledOffsetMs(aborted ? next : total, opts.rate) + opts.graceMs;
     while (tracker.inFlightOf('measured') > 0 && performance.now() < end) await delay(50);
+    if (tracker.inFlightOf('measured') > 0) await reconcileWithRedis(ctx);
   } finally {
     clearInterval(ticker);
   }
@@ -127,5 +130,6 @@ export async function runLoad(ctx: BenchContext, opts: LoadOptions): Promise<Loa
     latencyMs: tracker.latency.summary(),
     measuredWindowS: Math.max(0.001, (last - measureStart) / 1000),
     lateSends,
+    missedByTail: tracker.missedByTail,
   };
 }

@@ -38,6 +38,8 @@ export class Tracker {
   readonly window = new LatencyHistogram();
   readonly counts: OutcomeCounts = { shipped: 0, cancelled: 0, rejected: 0 };
   lastCompletionAt = 0;
+  /** Measured orders completed by reconciliation with Redis rather than by the tail. */
+  missedByTail = 0;
 
   register(order: TrackedOrder): void {
     this.orders.set(order.orderId, order);
@@ -59,6 +61,26 @@ export class Tracker {
     return true;
   }
 
+  /**
+   * An order whose terminal state Redis shows but whose terminal event the tail never delivered (its consumer lost
+   * its place, e.g. across a broker restart): counted as completed, with no latency, and reported as missed.
+   */
+  completeUnseen(orderId: string, outcome: Outcome): boolean {
+    const order = this.orders.get(orderId);
+    if (!order || !this.inFlight.delete(orderId)) return false;
+    order.outcome = outcome;
+    if (order.phase === 'measured') {
+      this.counts[outcome]++;
+      this.missedByTail++;
+    }
+    return true;
+  }
+
+  /** In-flight order ids (a copy: completions may arrive while the caller iterates). */
+  inFlightIds(): string[] {
+    return [...this.inFlight];
+  }
+
   get inFlightCount(): number {
     return this.inFlight.size;
   }
@@ -73,6 +95,7 @@ export class Tracker {
     this.window.reset();
     this.counts.shipped = this.counts.cancelled = this.counts.rejected = 0;
     this.lastCompletionAt = 0;
+    this.missedByTail = 0;
     for (const o of this.orders.values()) if (o.phase === 'measured') o.phase = 'warmup';
   }
 
