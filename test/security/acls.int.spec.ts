@@ -52,7 +52,8 @@ describe('Kafka authentication', () => {
     const admin = stack.kafkaAs().admin();
     const err = await rejectionOf(admin.connect().then(() => admin.listTopics()));
     await admin.disconnect().catch(() => undefined);
-    expect(err.name).toMatch(/KafkaJS/);
+    // The SASL listener answers nothing but the SASL handshake: the broker closes the connection.
+    expect(err.name).toBe('KafkaJSConnectionClosedError');
   });
 
   it('rejects a wrong password, and the error does not echo it', async () => {
@@ -162,7 +163,7 @@ describe('Kafka authorization: each service does exactly its job', () => {
     const err = await rejectionOf(
       produceAs('payment', stack.kafkaPassword('payment'), 'payments', SECURE_MESSAGE_MAX_BYTES + 64 * 1024),
     );
-    expect(`${err.type ?? ''} ${err.message}`).toMatch(/MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE|too large/i);
+    expect(err.type).toBe('MESSAGE_TOO_LARGE');
   });
 
   it('the ACLs in the broker are exactly the plan', async () => {
