@@ -1,0 +1,91 @@
+// What the secured mode writes: broker properties, the Redis ACL file, the client environment. Uses a throwaway
+// stack dir for the secret files.
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { loadStackConfig, readSecret, secretFiles } from '@saga/stack';
+import { kafkaProperties } from '../../packages/stack/src/parts.js';
+import {
+  ensureSecrets,
+  principalEnv,
+  redisAclFile,
+  scramFormatArgs,
+  secureKafkaProperties,
+} from '../../packages/stack/src/secure.js';
+
+const config = loadStackConfig({ SAGA_STACK_DIR: mkdtempSync(join(tmpdir(), 'saga-secure-unit-')) });
+const files = ensureSecrets(config);
+
+describe('secrets', () => {
+  it('are random, one per principal and system, owner-only, and kept across calls', () => {
+    const first = readSecret(files.kafka('order'));
+    expect(first).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(readSecret(files.kafka('payment'))).not.toBe(first);
+    expect(readSecret(files.redis('order'))).not.toBe(first);
+    expect(statSync(files.kafka('order')).mode & 0o777).toBe(0o600);
+    expect(statSync(files.dir).mode & 0o777).toBe(0o700);
+    ensureSecrets(config);
+    expect(readSecret(files.kafka('order'))).toBe(first);
+  });
+});
+
+describe('broker properties', () => {
+  const props = kafkaProperties({
+    port: 29092,
+    controllerPort: 29093,
+    logDir: '/tmp/x',
+    overrides: secureKafkaProperties({ port: 29092, controllerPort: 29093 }, files),
+  });
+  const get = (key: string) => new RegExp(`^${key.replace(/\./g, '\\.')}=(.*)$`, 'm').exec(props)?.[1];
+
+  it('replace the plaintext listener with SASL and turn the authorizer on, deny by default', () => {
+    expect(get('listeners')).toBe('SASL_PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093');
+    expect(get('listener.security.protocol.map')).toBe(
+      'SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT',
+    );
+    expect(get('sasl.enabled.mechanisms')).toBe('SCRAM-SHA-512');
+    expect(get('authorizer.class.name')).toBe('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+    expect(get('allow.everyone.if.no.acl.found')).toBe('false');
+    expect(get('super.users')).toBe('User:admin;User:controller');
+    expect(get('auto.create.topics.enable')).toBe('false');
+    expect(get('message.max.bytes')).toBe('1048576');
+    expect(props.match(/^listeners=/gm)).toHaveLength(1);
+  });
+
+  it('format creates a SCRAM-SHA-512 user per principal', () => {
+    const args = scramFormatArgs(files);
+    const names = args.filter((a) => a.startsWith('SCRAM')).map((a) => /name=([^,]+)/.exec(a)?.[1]);
+    expect(names).toEqual(['admin', 'order', 'payment', 'inventory', 'shipping', 'registry', 'cli']);
+  });
+});
+
+describe('Redis ACL file', () => {
+  const acl = redisAclFile(files);
+
+  it('disables default, limits each service to its prefixes, holds hashes not passwords', () => {
+    expect(acl.split('\n')[0]).toBe('user default off resetkeys resetchannels -@all');
+    expect(acl).toMatch(/^user order on #[0-9a-f]{64} resetkeys ~ord:\* ~\{retry:order\}:\* /m);
+    expect(acl).toMatch(
+      /^user shipping on #[0-9a-f]{64} resetkeys ~ship:\* ~carrier:\* ~\{retry:shipping\}:\* /m,
+    );
+    expect(acl).toMatch(/^user cli on #[0-9a-f]{64} resetkeys ~\* .*\+@all$/m);
+    expect(acl).not.toMatch(/^user registry/m);
+    for (const p of ['admin', 'order', 'payment', 'inventory', 'shipping', 'cli'] as const)
+      expect(acl).not.toContain(readSecret(secretFiles(config).redis(p)));
+  });
+});
+
+describe('client environment', () => {
+  it('names password files, never values', () => {
+    const env = principalEnv(config, 'order');
+    expect(env.KAFKA_SASL_USERNAME).toBe('order');
+    expect(env.KAFKA_SASL_PASSWORD_FILE).toBe(files.kafka('order'));
+    expect(env.REDIS_PASSWORD_FILE).toBe(files.redis('order'));
+    expect(env.REDIS_URL).toBe('redis://order@127.0.0.1:16379');
+    const all = JSON.stringify(env);
+    expect(all).not.toContain(readSecret(files.kafka('order')));
+    expect(all).not.toContain(readSecret(files.redis('order')));
+    expect(principalEnv(config, 'registry').REDIS_URL).toBeUndefined();
+  });
+});
