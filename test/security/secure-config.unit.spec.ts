@@ -1,10 +1,10 @@
 // What the secured mode writes: broker properties, the Redis ACL file, the client environment. Uses a throwaway
 // stack dir for the secret files.
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { loadStackConfig, readSecret, secretFiles } from '@saga/stack';
+import { loadStackConfig, readSecret, secretFiles, stackUp, StackError } from '@saga/stack';
 import { kafkaProperties } from '../../packages/stack/src/parts.js';
 import {
   ensureSecrets,
@@ -87,5 +87,18 @@ describe('client environment', () => {
     expect(all).not.toContain(readSecret(files.kafka('order')));
     expect(all).not.toContain(readSecret(files.redis('order')));
     expect(principalEnv(config, 'registry').REDIS_URL).toBeUndefined();
+  });
+});
+
+describe('mode', () => {
+  it('--secure on a stack dir formatted plain is refused before anything starts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'saga-secure-unit-plain-'));
+    mkdirSync(join(dir, 'data', 'kafka'), { recursive: true });
+    writeFileSync(join(dir, 'data', 'kafka', 'meta.properties'), 'cluster.id=abc\nnode.id=1\n');
+    const err = await stackUp({ env: { ...process.env, SAGA_STACK_DIR: dir }, secure: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StackError);
+    expect((err as StackError).code).toBe('STACK_MODE_MISMATCH');
   });
 });
