@@ -91,7 +91,7 @@ export async function settle(
   driver: SagaDriver,
   ids: readonly string[],
   timeoutMs: number,
-  exempt: (openIds: string[]) => Promise<string[]> = async (open) => open,
+  exempt: (openIds: string[]) => Promise<string[]> = (open) => Promise.resolve(open),
 ): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   let open = [...ids];

@@ -24,6 +24,8 @@ export interface ScenarioContext {
 
 export interface ScenarioOptions {
   name: string;
+  /** Names the run's orders (`chaos-<runId>-<i>`) and SKUs; random by default. */
+  runId?: string;
   /** The fault: inject it and return once it is cleared (the process restarted, the broker back). */
   fault: (ctx: ScenarioContext) => Promise<void>;
   /** Fraction of the load's duration after which the fault starts. */
@@ -57,6 +59,8 @@ export interface ScenarioResult {
 
 const STOCK = 1_000_000;
 
+export const newRunId = (): string => randomUUID().slice(0, 8);
+
 /** Orders that wait in a parked retry are stuck but visible: settling does not wait for them. */
 async function notParked(driver: SagaDriver, open: string[]): Promise<string[]> {
   if (open.length === 0) return open;
@@ -66,7 +70,7 @@ async function notParked(driver: SagaDriver, open: string[]): Promise<string[]> 
 
 /** Load → fault → recovery → audit, with the figures every scenario prints. */
 export async function runScenario(driver: SagaDriver, opts: ScenarioOptions): Promise<ScenarioResult> {
-  const runId = randomUUID().slice(0, 8);
+  const runId = opts.runId ?? newRunId();
   const skus = { stocked: `SKU-CHAOS-${runId}`, soldOut: `SKU-CHAOS-${runId}-SOLDOUT` };
   await driver.setStock(skus.stocked, STOCK);
   await driver.setStock(skus.soldOut, 0);
