@@ -60,7 +60,7 @@ export function benchCommand(): Command {
     .option('--json <file>', 'also write the full result as JSON')
     .option(
       '--find-max',
-      'step the rate up (100, 200, 400, 800, 1200, ...) until p99 > 1 s or the backlog grows',
+      'step the rate up from --rate (default 100: 100, 200, 400, 800, 1200, ...) until the backlog grows; reports the highest rate at p99 <= --p99-limit and the highest kept up with',
     )
     .option(
       '--p99-limit <ms>',
