@@ -34,6 +34,10 @@ export interface ScenarioOptions {
   /** Runs after the load and before the final settle, e.g. to recover a gateway. */
   afterLoad?: (ctx: ScenarioContext) => Promise<void>;
   settleTimeoutMs?: number;
+  /** Measure recovery from the fault's injection (default) or from its clearing (an outage ended by hand). */
+  recoveryFrom?: 'injected' | 'cleared';
+  /** Settle without waiting for parked orders (default); false: they must complete too. */
+  exemptParked?: boolean;
   rate?: number;
   seconds?: number;
 }
@@ -90,15 +94,17 @@ export async function runScenario(driver: SagaDriver, opts: ScenarioOptions): Pr
   await settleUntil(() => load.requested.size >= faultAfter, load.done);
   const injectedAt = Date.now();
   await opts.fault(ctx);
-  const faultMs = Date.now() - injectedAt;
+  const clearedAt = Date.now();
+  const faultMs = clearedAt - injectedAt;
+  const from = opts.recoveryFrom === 'cleared' ? clearedAt : injectedAt;
+  const exempt = (open: string[]) =>
+    opts.exemptParked === false ? Promise.resolve(open) : notParked(driver, open);
   const before = [...load.requested.keys()];
-  const recovered = settle(driver, before, 90_000, (open) => notParked(driver, open)).then(
-    () => Date.now() - injectedAt,
-  );
+  const recovered = settle(driver, before, 90_000, exempt).then(() => Date.now() - from);
   await load.done;
   if (opts.afterLoad) await opts.afterLoad(ctx);
   const ids = [...load.requested.keys()];
-  await settle(driver, ids, opts.settleTimeoutMs ?? 90_000, (open) => notParked(driver, open));
+  await settle(driver, ids, opts.settleTimeoutMs ?? 90_000, exempt);
   const recoveryMs = await recovered;
 
   const report = await runAudit(driver.redis, {
