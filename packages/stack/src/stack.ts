@@ -33,6 +33,7 @@ import {
   redisAclFile,
   registrySecureProperties,
   scramFormatArgs,
+  secretFiles,
   secureKafkaProperties,
   writePrivateFile,
 } from './secure.js';
@@ -351,7 +352,7 @@ function formatKafkaIfNeeded(
     message: `formatting storage in ${layout.kafkaDataDir} (cluster id ${clusterId})`,
   });
   // Secured mode: the SCRAM users are created in the metadata log at format time, before the broker ever runs.
-  const scram = state.secure ? scramFormatArgs(ensureSecrets(config)) : [];
+  const scram = state.secure ? scramFormatArgs(secretFiles(config)) : [];
   const r = spawnSync(java.java, kafkaFormatArgs(layout, clusterId, scram), {
     cwd: layout.dataDir,
     env: config.env,
@@ -392,8 +393,15 @@ function redactLines(text: string, scramArgs: readonly string[]): string {
  * secured, so `up` on a secured dir stays secured, and `--secure` on a dir formatted in plain mode is refused.
  */
 function resolveMode(config: StackConfig, layout: StackLayout, state: StackState, requested: boolean): void {
-  if (state.secure || !requested) return;
-  if (existsSync(join(layout.kafkaDataDir, 'meta.properties'))) {
+  const formatted = existsSync(join(layout.kafkaDataDir, 'meta.properties'));
+  if (state.secure) {
+    // New passwords are made only before the format binds them to the data; later a missing one is an error
+    // (SECRET_MISSING when read) rather than a silently different password that no longer authenticates.
+    if (!formatted) ensureSecrets(config);
+    return;
+  }
+  if (!requested) return;
+  if (formatted) {
     throw new StackError(
       'STACK_MODE_MISMATCH',
       `${config.stackDir} holds a stack formatted without security; --secure needs a fresh stack dir. Use another ` +
@@ -471,7 +479,7 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
                 port: config.kafka.port,
                 controllerPort: config.kafka.controllerPort,
                 logDir: layout.kafkaDataDir,
-                ...(secure ? { overrides: secureKafkaProperties(config.kafka, ensureSecrets(config)) } : {}),
+                ...(secure ? { overrides: secureKafkaProperties(config.kafka, secretFiles(config)) } : {}),
               });
               // Secured, the file holds the admin and controller passwords: owner-only.
               if (secure) writePrivateFile(layout.kafkaProperties, props);
@@ -484,7 +492,7 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
               const confDir = join(layout.registryWorkDir, 'config');
               mkdirSync(confDir, { recursive: true, mode: 0o700 });
               const file = join(confDir, 'application.properties');
-              if (secure) writePrivateFile(file, registrySecureProperties(ensureSecrets(config)));
+              if (secure) writePrivateFile(file, registrySecureProperties(secretFiles(config)));
               else writeFileSync(file, '# plain mode: no registry overrides\n');
               spec = registryLaunch(config, layout, java21!.java);
               break;
@@ -493,7 +501,7 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
               let aclFile: string | undefined;
               if (secure) {
                 aclFile = join(layout.confDir, 'redis-users.acl');
-                writePrivateFile(aclFile, redisAclFile(ensureSecrets(config)));
+                writePrivateFile(aclFile, redisAclFile(secretFiles(config)));
               }
               spec = redisLaunch(config, layout, redisServer!, aclFile);
               break;
