@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { Kafka } from './kafka.js';
 import type { Logger } from './logger.js';
-import { sendRecords, type OutboundRecord } from './publisher.js';
+import { CoalescingSender, type OutboundRecord } from './publisher.js';
 import { RecordProcessor, type Processed, type RecordProcessorDeps } from './record-processor.js';
 import type { RawRecord, RetryItem, RetryStore } from './retry-store.js';
 
@@ -18,6 +18,11 @@ export interface EventProcessorOptions extends Omit<RecordProcessorDeps, 'onSche
   /** A claimed retry is invisible to other instances this long; a crashed claimer's retry comes back after it. */
   retryLeaseMs?: number;
   fromBeginning?: boolean;
+  /**
+   * The consumer stopped for good (kafkajs gives up on non-retriable errors). The service host exits so that a
+   * supervisor restarts it, instead of living on, not ready, forever.
+   */
+  onFatal?: (err: unknown) => void;
 }
 
 export interface EventProcessor {
@@ -75,15 +80,23 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
     maxWaitTimeInMs: 50,
+    // Bounded batches: bounded latency per fetch round and bounded output per batch.
+    maxBytesPerPartition: 256 * 1024,
     allowAutoTopicCreation: false,
   });
+  const sender = new CoalescingSender(opts.producer);
   let ready = false;
   let running = false;
   let retryLoop: Promise<void> | undefined;
   consumer.on(consumer.events.GROUP_JOIN, () => (ready = true));
   consumer.on(consumer.events.CRASH, (e) => {
     ready = false;
-    log.error({ err: e.payload.error }, 'consumer crashed; kafkajs restarts it');
+    if (e.payload.restart) {
+      log.error({ err: e.payload.error }, 'consumer crashed; kafkajs restarts it');
+      return;
+    }
+    log.fatal({ err: e.payload.error }, 'consumer stopped for good');
+    opts.onFatal?.(e.payload.error);
   });
 
   async function eachBatch(payload: EachBatchPayload) {
@@ -104,7 +117,7 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
     });
     if (!payload.isRunning() || payload.isStale()) return;
     // Per key the records were pushed in order; across keys order does not matter.
-    await sendRecords(opts.producer, outbound);
+    await sender.send(outbound);
     opts.metrics?.sent(outbound);
     payload.resolveOffset(batch.lastOffset());
     await payload.commitOffsetsIfNecessary();
@@ -120,7 +133,7 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
       log.warn({ err, retryId: item.id }, 'retry could not run; it comes back when its lease expires');
       return;
     }
-    await sendRecords(opts.producer, done.outbound);
+    await sender.send(done.outbound);
     opts.metrics?.sent(done.outbound);
     const k = done.disposition.kind;
     if (k !== 'retry-scheduled' && k !== 'parked') await opts.retries.complete(item.id);
@@ -163,7 +176,8 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
         autoCommit: true,
         autoCommitInterval: 1_000,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 6,
+        // Every assigned partition at once: a fetch round is not split into waves that each wait for a produce.
+        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 64,
         eachBatch,
       });
       retryLoop = retryLoopBody();

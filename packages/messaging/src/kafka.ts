@@ -23,7 +23,8 @@ export function levelFor(
   message: string,
   error: unknown,
 ): 'error' | 'warn' | 'info' | 'debug' {
-  if (ROUTINE.test(String(error ?? '')) || ROUTINE.test(message)) return 'debug';
+  const detail = typeof error === 'string' ? error : error instanceof Error ? error.message : '';
+  if (ROUTINE.test(detail) || ROUTINE.test(message)) return 'debug';
   return LEVELS[level] ?? 'info';
 }
 

@@ -44,17 +44,102 @@ export async function toOutboundRecords(
   );
 }
 
-/** One round trip for everything a batch produced; resolves only when every record is acknowledged by all ISRs. */
-export async function sendRecords(producer: Producer, records: readonly OutboundRecord[]): Promise<void> {
-  if (records.length === 0) return;
-  const byTopic = new Map<string, { key: string | null; value: Buffer; headers: Record<string, string> }[]>();
+/** Kept under the broker's default `max.message.bytes` (1 MiB) with room for batch and record overhead. */
+export const MAX_REQUEST_BYTES = 768 * 1024;
+
+const sizeOf = (r: OutboundRecord): number => {
+  let n = 64 + r.value.length + (r.key?.length ?? 0);
+  for (const k in r.headers) n += k.length + (r.headers[k]?.length ?? 0) + 8;
+  return n;
+};
+
+/**
+ * Splits records into requests of at most `maxBytes` each, keeping their order (so per key the order holds across
+ * requests sent one after another). A batch's output can be larger than its input (events carry the order forward):
+ * one request per batch would sooner or later exceed the broker's limit, a non-retriable error.
+ */
+export function chunkRecords(
+  records: readonly OutboundRecord[],
+  maxBytes = MAX_REQUEST_BYTES,
+): OutboundRecord[][] {
+  const chunks: OutboundRecord[][] = [];
+  let current: OutboundRecord[] = [];
+  let bytes = 0;
   for (const r of records) {
-    let list = byTopic.get(r.topic);
-    if (!list) byTopic.set(r.topic, (list = []));
-    list.push({ key: r.key, value: r.value, headers: r.headers });
+    const size = sizeOf(r);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(r);
+    bytes += size;
   }
-  await producer.sendBatch({
-    acks: -1,
-    topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-  });
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** Resolves only when every record is acknowledged by all in-sync replicas; requests stay under the size limit. */
+export async function sendRecords(producer: Producer, records: readonly OutboundRecord[]): Promise<void> {
+  for (const chunk of chunkRecords(records)) {
+    const byTopic = new Map<
+      string,
+      { key: string | null; value: Buffer; headers: Record<string, string> }[]
+    >();
+    for (const r of chunk) {
+      let list = byTopic.get(r.topic);
+      if (!list) byTopic.set(r.topic, (list = []));
+      list.push({ key: r.key, value: r.value, headers: r.headers });
+    }
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+}
+
+/**
+ * Coalesces the output of batches processed at the same time (one per partition) into shared produce requests: a
+ * fetch round over many partitions then costs a few round trips instead of one per partition. Each caller still
+ * waits for its own records to be acknowledged before committing its offsets.
+ */
+export class CoalescingSender {
+  private queue: { records: readonly OutboundRecord[]; done: (err?: Error) => void }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly lingerMs = 1,
+  ) {}
+
+  send(records: readonly OutboundRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({
+        records,
+        done: (err) => (err ? reject(err) : resolve()),
+      });
+      this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
+    });
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const taken = this.queue;
+    this.queue = [];
+    // Flushes run one after another, so records of one key never overtake each other between flushes.
+    this.flushing = this.flushing.then(async () => {
+      try {
+        await sendRecords(
+          this.producer,
+          taken.flatMap((t) => t.records),
+        );
+        for (const t of taken) t.done();
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error('produce failed', { cause: err });
+        for (const t of taken) t.done(error);
+      }
+    });
+  }
 }

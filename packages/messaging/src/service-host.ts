@@ -149,6 +149,11 @@ export async function startService(
     topics: [...module.topics],
     metrics,
     tracing,
+    onFatal: (err) => {
+      // Exit non-zero so the supervisor (npm start, compose, Kubernetes) restarts a fresh consumer.
+      logger.fatal({ err }, 'exiting: the consumer cannot go on');
+      setTimeout(() => process.exit(70), 100).unref();
+    },
   });
   const http = createHttpServer(
     module.name,
