@@ -1,10 +1,10 @@
 // The secured stack's rules agree with the code they guard: the ACL plan with the topics each service really
 // consumes and produces, the Redis key patterns with the keys the services write; and credentials from files
 // reach the clients without ever being part of an error message.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { allEventTypes, deadLetterTopic, SERVICES, topicOf, Topics } from '@saga/contracts';
 import { ConfigError, loadConnectionConfig } from '@saga/messaging';
 import { aclPlan, EVENT_TOPICS, REDIS_KEY_PATTERNS, SERVICE_TOPICS } from '@saga/stack';
@@ -85,6 +85,7 @@ describe('credentials from files', () => {
   const redisFile = join(dir, 'redis.password');
   writeFileSync(kafkaFile, 'k-secret-1\n', { mode: 0o600 });
   writeFileSync(redisFile, 'r/secret@2\n', { mode: 0o600 });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads KAFKA_SASL_PASSWORD_FILE and REDIS_PASSWORD_FILE (trimmed; URL-encoded into REDIS_URL)', () => {
     const conn = loadConnectionConfig({

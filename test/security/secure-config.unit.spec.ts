@@ -1,9 +1,9 @@
 // What the secured mode writes: broker properties, the Redis ACL file, the client environment. Uses a throwaway
 // stack dir for the secret files.
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { loadStackConfig, readSecret, secretFiles, stackUp, StackError } from '@saga/stack';
 import { kafkaProperties } from '../../packages/stack/src/parts.js';
 import {
@@ -16,6 +16,8 @@ import {
 
 const config = loadStackConfig({ SAGA_STACK_DIR: mkdtempSync(join(tmpdir(), 'saga-secure-unit-')) });
 const files = ensureSecrets(config);
+const tempDirs = [config.stackDir];
+afterAll(() => tempDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('secrets', () => {
   it('are random, one per principal and system, owner-only, and kept across calls', () => {
@@ -93,6 +95,7 @@ describe('client environment', () => {
 describe('mode', () => {
   it('--secure on a stack dir formatted plain is refused before anything starts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'saga-secure-unit-plain-'));
+    tempDirs.push(dir);
     mkdirSync(join(dir, 'data', 'kafka'), { recursive: true });
     writeFileSync(join(dir, 'data', 'kafka', 'meta.properties'), 'cluster.id=abc\nnode.id=1\n');
     const err = await stackUp({ env: { ...process.env, SAGA_STACK_DIR: dir }, secure: true }).catch(
