@@ -7,6 +7,7 @@ import { stackStatus, stackUp, type PartName } from '@saga/stack';
 import { SystemUnderTest } from '../support/system.js';
 import { SagaDriver } from '../support/saga-driver.js';
 import { runScenario, type ScenarioResult } from './support/scenario.js';
+import { CHAOS_TIMEOUT_MS } from './support/scenario.js';
 
 let system: SystemUnderTest;
 let saga: SagaDriver;
@@ -70,21 +71,29 @@ function expectNothingLostOrDoubled(r: ScenarioResult): void {
 }
 
 describe('chaos: infrastructure', () => {
-  it('3. the Kafka broker SIGKILLed mid-load and restarted: services reconnect, nothing lost', async () => {
-    if (!(await managedByStack('kafka'))) return;
-    const r = await runScenario(saga, {
-      name: '3 SIGKILL the Kafka broker',
-      fault: () => crashAndRestart('kafka'),
-    });
-    expectNothingLostOrDoubled(r);
-  });
+  it(
+    '3. the Kafka broker SIGKILLed mid-load and restarted: services reconnect, nothing lost',
+    async () => {
+      if (!(await managedByStack('kafka'))) return;
+      const r = await runScenario(saga, {
+        name: '3 SIGKILL the Kafka broker',
+        fault: () => crashAndRestart('kafka'),
+      });
+      expectNothingLostOrDoubled(r);
+    },
+    CHAOS_TIMEOUT_MS,
+  );
 
-  it('4. Redis SIGKILLed mid-load and restarted from its AOF: state survives, nothing lost', async () => {
-    if (!(await managedByStack('redis'))) return;
-    const r = await runScenario(saga, {
-      name: '4 SIGKILL Redis (AOF everysec)',
-      fault: () => crashAndRestart('redis'),
-    });
-    expectNothingLostOrDoubled(r);
-  });
+  it(
+    '4. Redis SIGKILLed mid-load and restarted from its AOF: state survives, nothing lost',
+    async () => {
+      if (!(await managedByStack('redis'))) return;
+      const r = await runScenario(saga, {
+        name: '4 SIGKILL Redis (AOF everysec)',
+        fault: () => crashAndRestart('redis'),
+      });
+      expectNothingLostOrDoubled(r);
+    },
+    CHAOS_TIMEOUT_MS,
+  );
 });

@@ -15,6 +15,7 @@ import {
   SECONDS,
   type ScenarioResult,
 } from './support/scenario.js';
+import { CHAOS_TIMEOUT_MS } from './support/scenario.js';
 import { asOutbound, recordsOfRun, SAGA_TOPICS, untilNoLag } from './support/topics.js';
 
 let system: SystemUnderTest;
@@ -59,78 +60,86 @@ async function digest(orderIds: string[]): Promise<Map<string, string>> {
 const tenPercent = <T>(items: T[]): T[] => items.filter((_, i) => i % 10 === 0);
 
 describe('chaos: duplicates, replay and poison', () => {
-  it('6. 10 % of all events republished during the load, then one topic replayed from offset 0: audit unchanged', async () => {
-    // The run's events are captured live (reading every topic from offset 0 would scan everyone's history).
-    const runId = newRunId();
-    const prefix = `chaos-${runId}-`;
-    const seen: ReadRecord[] = [];
-    const stopTail = await saga.client.tail({
-      topics: SAGA_TOPICS,
-      onRecord: (rec) => {
-        if ((rec.headers[Headers.orderId] ?? '').startsWith(prefix)) seen.push(rec);
-      },
-    });
-    let r: ScenarioResult;
-    try {
-      r = await runScenario(saga, {
-        name: '6 duplicates (10 %) + replay payments from 0',
-        runId,
-        faultAt: 0.6,
-        fault: async () => {
-          const dups = tenPercent([...seen]);
-          await saga.client.publishRaw(dups.map(asOutbound));
-          note(`republished ${dups.length} of ${seen.length} events mid-load`);
+  it(
+    '6. 10 % of all events republished during the load, then one topic replayed from offset 0: audit unchanged',
+    async () => {
+      // The run's events are captured live (reading every topic from offset 0 would scan everyone's history).
+      const runId = newRunId();
+      const prefix = `chaos-${runId}-`;
+      const seen: ReadRecord[] = [];
+      const stopTail = await saga.client.tail({
+        topics: SAGA_TOPICS,
+        onRecord: (rec) => {
+          if ((rec.headers[Headers.orderId] ?? '').startsWith(prefix)) seen.push(rec);
         },
       });
-    } finally {
-      await stopTail();
-    }
-    expectNothingLostOrDoubled(r);
-    const ids = [...r.ctx.load.requested.keys()];
-    const before = await digest(ids);
+      let r: ScenarioResult;
+      try {
+        r = await runScenario(saga, {
+          name: '6 duplicates (10 %) + replay payments from 0',
+          runId,
+          faultAt: 0.6,
+          fault: async () => {
+            const dups = tenPercent([...seen]);
+            await saga.client.publishRaw(dups.map(asOutbound));
+            note(`republished ${dups.length} of ${seen.length} events mid-load`);
+          },
+        });
+      } finally {
+        await stopTail();
+      }
+      expectNothingLostOrDoubled(r);
+      const ids = [...r.ctx.load.requested.keys()];
+      const before = await digest(ids);
 
-    const dups = tenPercent([...seen].reverse());
-    const replay = await recordsOfRun(saga, [Topics.payments], prefix);
-    await saga.client.publishRaw([...dups, ...replay].map(asOutbound));
-    note(
-      `republished ${dups.length} of ${seen.length} events again and replayed ${replay.length} from payments`,
-    );
-    await untilNoLag(saga);
+      const dups = tenPercent([...seen].reverse());
+      const replay = await recordsOfRun(saga, [Topics.payments], prefix);
+      await saga.client.publishRaw([...dups, ...replay].map(asOutbound));
+      note(
+        `republished ${dups.length} of ${seen.length} events again and replayed ${replay.length} from payments`,
+      );
+      await untilNoLag(saga);
 
-    expect(await digest(ids)).toEqual(before);
-    const again = await runScenarioAudit(r);
-    expect(again).toEqual(r.report.figures);
-  });
+      expect(await digest(ids)).toEqual(before);
+      const again = await runScenarioAudit(r);
+      expect(again).toEqual(r.report.figures);
+    },
+    CHAOS_TIMEOUT_MS,
+  );
 
-  it('7. 1 % poison (garbage, wrong magic byte, unknown schema id, near max.message.bytes) is dead-lettered; lag returns to 0', async () => {
-    const kinds = ['garbage', 'wrong-magic', 'unknown-schema', 'oversized'] as const;
-    const poisonCount = Math.max(kinds.length, Math.round(RATE * SECONDS * 0.01));
-    let keyPrefix = '';
-    const r = await runScenario(saga, {
-      name: '7 poison (1 %)',
-      faultAt: 0.1,
-      fault: async (ctx) => {
-        keyPrefix = `poison-${ctx.runId}-`;
-        // Spread over the load: a batch at each tenth of its progress.
-        for (let i = 0; i < poisonCount; i++) {
-          await untilRequested(ctx, Math.floor(((i + 1) / (poisonCount + 1)) * RATE * SECONDS));
-          await saga.client.publishRaw([poison(kinds[i % kinds.length]!, `${keyPrefix}${i}`)]);
-        }
-      },
-    });
-    expectNothingLostOrDoubled(r);
-    await untilNoLag(saga);
-    const dead = await saga.client.readAll([deadLetterTopic('order')], (d) =>
-      (d.key ?? '').startsWith(keyPrefix),
-    );
-    expect(dead).toHaveLength(poisonCount);
-    for (const d of dead) {
-      expect(d.headers[DeadLetterHeaders.errorCode]).toMatch(/^[A-Z_]+$/);
-      expect(d.headers[DeadLetterHeaders.originalTopic]).toBe(Topics.orderRequests);
-    }
-    const reasons = [...new Set(dead.map((d) => d.headers[DeadLetterHeaders.errorCode]))].sort();
-    note(`dead-lettered ${dead.length} poison records: ${reasons.join(', ')}`);
-  });
+  it(
+    '7. 1 % poison (garbage, wrong magic byte, unknown schema id, near max.message.bytes) is dead-lettered; lag returns to 0',
+    async () => {
+      const kinds = ['garbage', 'wrong-magic', 'unknown-schema', 'oversized'] as const;
+      const poisonCount = Math.max(kinds.length, Math.round(RATE * SECONDS * 0.01));
+      let keyPrefix = '';
+      const r = await runScenario(saga, {
+        name: '7 poison (1 %)',
+        faultAt: 0.1,
+        fault: async (ctx) => {
+          keyPrefix = `poison-${ctx.runId}-`;
+          // Spread over the load: a batch at each tenth of its progress.
+          for (let i = 0; i < poisonCount; i++) {
+            await untilRequested(ctx, Math.floor(((i + 1) / (poisonCount + 1)) * RATE * SECONDS));
+            await saga.client.publishRaw([poison(kinds[i % kinds.length]!, `${keyPrefix}${i}`)]);
+          }
+        },
+      });
+      expectNothingLostOrDoubled(r);
+      await untilNoLag(saga);
+      const dead = await saga.client.readAll([deadLetterTopic('order')], (d) =>
+        (d.key ?? '').startsWith(keyPrefix),
+      );
+      expect(dead).toHaveLength(poisonCount);
+      for (const d of dead) {
+        expect(d.headers[DeadLetterHeaders.errorCode]).toMatch(/^[A-Z_]+$/);
+        expect(d.headers[DeadLetterHeaders.originalTopic]).toBe(Topics.orderRequests);
+      }
+      const reasons = [...new Set(dead.map((d) => d.headers[DeadLetterHeaders.errorCode]))].sort();
+      note(`dead-lettered ${dead.length} poison records: ${reasons.join(', ')}`);
+    },
+    CHAOS_TIMEOUT_MS,
+  );
 });
 
 /** The broker's default max.message.bytes is 1,048,588; this stays just under it, headers included. */

@@ -14,6 +14,11 @@ export const RESULTS_FILE = join(ROOT, '.stack', 'chaos-results.jsonl');
 /** SAGA_CHAOS=short (CI): a few hundred sagas per scenario; otherwise the full run, ≥ 1,000 each. */
 export const SHORT = (process.env.SAGA_CHAOS ?? 'full') === 'short';
 export const RATE = Number(process.env.SAGA_CHAOS_RATE ?? (SHORT ? 40 : 100));
+/**
+ * The full run's scenarios outlast the global test timeout (sequential 30 s rebalances, 1,000+ sagas); the short
+ * one keeps the global timeout.
+ */
+export const CHAOS_TIMEOUT_MS: number | undefined = SHORT ? undefined : 900_000;
 export const SECONDS = Number(process.env.SAGA_CHAOS_SECONDS ?? (SHORT ? 8 : 12));
 
 export interface ScenarioContext {
