@@ -6,18 +6,41 @@ export type { Logger };
  * JSON logs (pino) by default; pretty when SAGA_LOG_PRETTY=true and pino-pretty is installed. Credentials are
  * redacted by path in case a config object is ever logged by mistake.
  */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  const pretty = process.env.SAGA_LOG_PRETTY === 'true';
-  return pino({
+/** Where a secret can sit in anything we might log: passwords, SASL blocks, and Redis URLs (they carry the password). */
+export const REDACTED_PATHS = [
+  'password',
+  '*.password',
+  '*.*.password',
+  '*.*.*.password',
+  'sasl',
+  '*.sasl',
+  '*.*.sasl',
+  '*.*.*.sasl',
+  'redis.url',
+  '*.redis.url',
+  '*.*.redis.url',
+  'REDIS_URL',
+  '*.REDIS_URL',
+  'KAFKA_SASL_PASSWORD',
+  '*.KAFKA_SASL_PASSWORD',
+  'SCHEMA_REGISTRY_PASSWORD',
+  '*.SCHEMA_REGISTRY_PASSWORD',
+];
+
+export function createLogger(
+  service: string,
+  level = process.env.LOG_LEVEL ?? 'info',
+  destination?: NodeJS.WritableStream,
+): Logger {
+  const pretty = process.env.SAGA_LOG_PRETTY === 'true' && !destination;
+  const options = {
     name: service,
     level,
     base: { service },
-    redact: {
-      paths: ['*.password', '*.*.password', 'password', '*.sasl', '*.*.sasl', 'redis.url', '*.redis.url'],
-      censor: '[redacted]',
-    },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     ...(pretty
       ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l' } } }
       : {}),
-  });
+  };
+  return destination ? pino(options, destination as pino.DestinationStream) : pino(options);
 }
