@@ -108,26 +108,30 @@ describe('observability', () => {
     const consumed = (s: ServiceName, type: string) => delta(s, 'saga_events_consumed_total', { type });
     const produced = (s: ServiceName, type: string) => delta(s, 'saga_events_produced_total', { type });
 
-    expect({
-      order: [consumed('order', 'OrderRequested'), produced('order', 'OrderRequested')],
-      orderCreated: produced('order', 'OrderCreated'),
-      orderShipped: produced('order', 'OrderShipped'),
-      payment: [consumed('payment', 'OrderCreated'), produced('payment', 'PaymentAuthorized')],
-      capture: [consumed('payment', 'ItemReserved'), produced('payment', 'PaymentCaptured')],
-      inventory: [consumed('inventory', 'PaymentAuthorized'), produced('inventory', 'ItemReserved')],
-      shipping: [consumed('shipping', 'PaymentCaptured'), produced('shipping', 'ShipmentCreated')],
-      shipped: delta('order', 'saga_sagas_total', { outcome: 'shipped' }),
-    }).toEqual({
-      order: [1, 1],
-      orderCreated: 1,
-      orderShipped: 1,
-      payment: [1, 1],
-      capture: [1, 1],
-      inventory: [1, 1],
-      shipping: [1, 1],
-      shipped: 1,
-    });
-    expect(delta('payment', 'saga_handler_duration_seconds_count', { type: 'OrderCreated' })).toBe(1);
+    // Only this client calls this order service's API: exactly one request published.
+    expect(produced('order', 'OrderRequested')).toBe(1);
+    // At least one each (not exactly: retries left by an earlier suite may finish in these processes meanwhile).
+    const moved = {
+      'order consumed OrderRequested': consumed('order', 'OrderRequested'),
+      'order produced OrderCreated': produced('order', 'OrderCreated'),
+      'payment consumed OrderCreated': consumed('payment', 'OrderCreated'),
+      'payment produced PaymentAuthorized': produced('payment', 'PaymentAuthorized'),
+      'inventory consumed PaymentAuthorized': consumed('inventory', 'PaymentAuthorized'),
+      'inventory produced ItemReserved': produced('inventory', 'ItemReserved'),
+      'payment consumed ItemReserved': consumed('payment', 'ItemReserved'),
+      'payment produced PaymentCaptured': produced('payment', 'PaymentCaptured'),
+      'shipping consumed PaymentCaptured': consumed('shipping', 'PaymentCaptured'),
+      'shipping produced ShipmentCreated': produced('shipping', 'ShipmentCreated'),
+      'order consumed ShipmentCreated': consumed('order', 'ShipmentCreated'),
+      'order produced OrderShipped': produced('order', 'OrderShipped'),
+      'order sagas shipped': delta('order', 'saga_sagas_total', { outcome: 'shipped' }),
+      'payment handler timings of OrderCreated': delta('payment', 'saga_handler_duration_seconds_count', {
+        type: 'OrderCreated',
+      }),
+    };
+    expect(Object.entries(moved).filter(([, n]) => n < 1)).toEqual([]);
+    // Nothing counted for types a service does not handle.
+    expect(consumed('shipping', 'OrderCreated')).toBe(0);
     for (const s of ['order', 'payment', 'inventory', 'shipping'] as const) {
       const { text } = after[s];
       // Default process metrics, the parked gauge (ZCARD at scrape time) and the lag gauge per topic/partition.
