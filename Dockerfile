@@ -19,6 +19,8 @@ ENV TURBO_TELEMETRY_DISABLED=1 \
 # Manifests first, so `npm ci` is cached until a dependency changes. Every workspace must be listed here.
 COPY package.json package-lock.json turbo.json tsconfig.base.json ./
 COPY packages/cli/package.json packages/cli/
+COPY packages/audit/package.json packages/audit/
+COPY packages/bench/package.json packages/bench/
 COPY packages/cli/bin packages/cli/bin
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/messaging/package.json packages/messaging/
@@ -49,6 +51,8 @@ ENV NODE_ENV=production \
 
 COPY package.json package-lock.json ./
 COPY packages/cli/package.json packages/cli/
+COPY packages/audit/package.json packages/audit/
+COPY packages/bench/package.json packages/bench/
 COPY packages/cli/bin packages/cli/bin
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/messaging/package.json packages/messaging/

@@ -10,6 +10,7 @@ rmSync(RESULTS, { force: true });
 
 const steps = [
   ['build', ['npx', 'turbo', 'run', 'build', '--output-logs=errors-only']],
+  ['typecheck (tests included)', ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json']],
   ['lint', ['npx', 'eslint', '.', '--max-warnings=0']],
   [
     'unit + int + e2e tests',

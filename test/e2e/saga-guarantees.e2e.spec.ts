@@ -222,7 +222,7 @@ describe('saga guarantees', () => {
     expect(cli.stdout).toContain('payment: 1');
     const order = await saga.waitForTerminal(orderId);
     expect(order.status).toBe('cancelled');
-    expect([...order.compensations].sort()).toEqual(['ITEM_RELEASED', 'PAYMENT_REFUNDED']);
+    expect([...(order.compensations ?? [])].sort()).toEqual(['ITEM_RELEASED', 'PAYMENT_REFUNDED']);
     expect(await saga.ledger(orderId)).toMatchObject({ captured: 1_800, refunded: 1_800 });
     expect(await payments.listParked()).not.toContainEqual(expect.objectContaining({ orderId }));
   });

@@ -159,7 +159,7 @@ describe('the order saga, path by path', () => {
       'OrderCancelled',
     ]);
     expect(order.failure).toMatchObject({ step: 'CAPTURE_PAYMENT', reason: 'CAPTURE_DECLINED' });
-    expect([...order.compensations].sort()).toEqual(['AUTHORIZATION_VOIDED', 'ITEM_RELEASED']);
+    expect([...(order.compensations ?? [])].sort()).toEqual(['AUTHORIZATION_VOIDED', 'ITEM_RELEASED']);
     expect(await saga.ledger(req.metadata.orderId)).toMatchObject({
       authorized: 900,
       captured: 0,
@@ -187,7 +187,7 @@ describe('the order saga, path by path', () => {
       'OrderCancelled',
     ]);
     expect(order.failure).toMatchObject({ step: 'SHIP_ORDER', reason: 'UNDELIVERABLE_DESTINATION' });
-    expect([...order.compensations].sort()).toEqual(['ITEM_RELEASED', 'PAYMENT_REFUNDED']);
+    expect([...(order.compensations ?? [])].sort()).toEqual(['ITEM_RELEASED', 'PAYMENT_REFUNDED']);
     expect(await saga.ledger(req.metadata.orderId)).toMatchObject({ captured: 7_700, refunded: 7_700 });
     expect(await saga.stock(sku)).toMatchObject({ available: 10, reserved: 0 });
   });

@@ -149,12 +149,6 @@ export const noMetrics: MetricsHooks = {
 };
 
 /**
- * The RetryStore's parked set (see retry-store.ts: `{retry:<service>}:parked`). Read with ZCARD at scrape time: one
- * O(1) command. The metrics int test parks an item through RetryStore, which catches any drift of this name.
- */
-export const parkedSetKey = (service: string): string => `{retry:${service}}:parked`;
-
-/**
  * Consumer lag per topic/partition (end offset − committed offset), refreshed every `intervalMs` from the admin API
  * off the hot path. A failed refresh keeps the last values; the next one tries again.
  */

@@ -32,6 +32,12 @@ export interface RetryItem {
 
 export const retryItemId = (orderId: string, eventId: string): string => `${orderId}|${eventId}`;
 
+/** The keys of one service's retry schedule, all under one hash tag. The one place these names are built. */
+export function retryKeys(service: string): { due: string; items: string; parked: string } {
+  const tag = `{retry:${service}}`;
+  return { due: `${tag}:due`, items: `${tag}:items`, parked: `${tag}:parked` };
+}
+
 /**
  * The durable retry schedule of one service: a sorted set of due times and a hash of items, under one hash tag.
  * A waiting retry is a row here, not a timer or a paused partition: other orders flow on, and a restart loses
@@ -69,10 +75,7 @@ export class RetryStore {
     private readonly redis: Redis,
     readonly service: string,
   ) {
-    const tag = `{retry:${service}}`;
-    this.due = `${tag}:due`;
-    this.items = `${tag}:items`;
-    this.parked = `${tag}:parked`;
+    ({ due: this.due, items: this.items, parked: this.parked } = retryKeys(service));
     this.claim = luaScript<string[]>(redis, 'sagaRetryClaim', 2, CLAIM);
     this.first = luaScript<number>(redis, 'sagaRetryFirst', 2, SCHEDULE_FIRST);
   }
@@ -131,6 +134,11 @@ export class RetryStore {
       for (let i = 1; i < entries.length; i += 2) found.push(JSON.parse(entries[i]!) as RetryItem);
     } while (cursor !== '0');
     return found;
+  }
+
+  /** O(1): for the parked-sagas gauge, read at scrape time. */
+  parkedCount(): Promise<number> {
+    return this.redis.zcard(this.parked);
   }
 
   async listParked(): Promise<RetryItem[]> {

@@ -17,7 +17,7 @@ import type { EventHandler } from './handler.js';
 import { createHttpServer } from './health-server.js';
 import { createKafka } from './kafka.js';
 import { createLogger, type Logger } from './logger.js';
-import { parkedSetKey, ServiceMetrics, startLagMonitor } from './metrics.js';
+import { ServiceMetrics, startLagMonitor } from './metrics.js';
 import { sendRecords, toOutboundRecords, type EventCodec } from './publisher.js';
 import { RetryStore } from './retry-store.js';
 import { createTracing, initTracing, type TraceContextHeaders } from './tracing.js';
@@ -116,8 +116,9 @@ export async function startService(
   const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
   await producer.connect();
   const codec = createSerde(config.connection.schemaRegistry);
+  const retries = new RetryStore(redis, module.name);
   const metrics = new ServiceMetrics(module.name, {
-    parkedCount: () => redis.zcard(parkedSetKey(module.name)),
+    parkedCount: () => retries.parkedCount(),
   });
   const deps: ServiceDeps = {
     service: module.name,
@@ -142,7 +143,7 @@ export async function startService(
     kafka,
     producer,
     codec,
-    retries: new RetryStore(redis, module.name),
+    retries,
     logger,
     timeScale: config.timeScale,
     groupId: module.name,

@@ -18,7 +18,6 @@ import {
   DeadLetterHeaders,
   Headers,
   loadConnectionConfig,
-  parkedSetKey,
   RecordProcessor,
   RetryStore,
   ServiceMetrics,
@@ -111,7 +110,7 @@ function setup(handler: EventHandler) {
   const retries = new RetryStore(redis, service);
   const metrics = new ServiceMetrics(service, {
     defaultMetrics: false,
-    parkedCount: () => redis.zcard(parkedSetKey(service)),
+    parkedCount: () => retries.parkedCount(),
   });
   const processor = new RecordProcessor({
     handler,
