@@ -37,7 +37,6 @@ function saga(...args: string[]): Promise<Run> {
 }
 
 const json = <T>(r: Run): T => JSON.parse(r.stdout) as T;
-const noStackTrace = (r: Run) => expect(r.stderr).not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);
 
 let system: SystemUnderTest;
 let client: EventClient;
@@ -301,53 +300,7 @@ describe('saga dlq', () => {
   });
 });
 
-describe('bad input: one clear line, non-zero exit, no stack trace', () => {
-  it('missing --sku lists every problem and exits 1 without publishing', async () => {
-    const r = await saga('order', 'place', '--quantity', '1', '--amount', '100', '--currency', 'EUR');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('--sku: sku is required');
-    expect(r.stderr).toContain('--card: paymentToken is required');
-    expect(r.stdout).toBe('');
-    noStackTrace(r);
-  });
-
-  it('quantity 0 is refused', async () => {
-    const r = await saga(...order('--card', 'tok_approve').map((a) => (a === '2' ? '0' : a)));
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('--quantity: quantity must be between 1 and 1000');
-    noStackTrace(r);
-  });
-
-  it('unknown order exits 4', async () => {
-    const r = await saga('order', 'show', `nope-${randomUUID()}`);
-    expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/^saga: unknown order nope-/);
-    noStackTrace(r);
-  });
-
-  it('unknown command, status, topic and service are usage errors', async () => {
-    for (const args of [
-      ['frobnicate'],
-      ['order', 'list', '--status', 'lost'],
-      ['tail', '--topic', 'nope'],
-      ['dlq', 'list', '--service', 'billing'],
-    ]) {
-      const r = await saga(...args);
-      expect(r.code).not.toBe(0);
-      expect(r.stderr).toMatch(/error: /);
-      noStackTrace(r);
-    }
-  });
-});
-
 describe('saga demo', () => {
-  it('tells the user to run npm start when the services are not up', async () => {
-    const r = await saga('demo', '--base-port', '3490');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('npm start');
-    noStackTrace(r);
-  });
-
   it('runs every fast path against the running services, each ending as expected', async () => {
     const r = await saga('demo', '--base-port', '3400', '--time-scale', '0.01');
     expect(r.stderr).toBe('');
