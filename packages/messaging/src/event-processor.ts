@@ -77,8 +77,10 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
   });
   const consumer: Consumer = opts.kafka.consumer({
     groupId: opts.groupId,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    // A crashed member holds its partitions until its session expires: 10 s bounds that stall (the chaos suite saw
+    // 27-30 s recoveries with kafkajs' 30 s default). Batches are bounded, and each ends with a heartbeat.
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
     maxWaitTimeInMs: 50,
     // Bounded batches: bounded latency per fetch round and bounded output per batch.
     maxBytesPerPartition: 256 * 1024,
