@@ -1,5 +1,5 @@
 /**
- * Scenarios 3 and 4: the broker and Redis SIGKILLed under load and restarted through the stack (`saga stack up
+ * Scenarios 3, 4 and 5: the broker, Redis and the schema registry SIGKILLed under load and restarted through the stack (`saga stack up
  * <part>`). Services must reconnect by themselves; Redis comes back from its append-only file.
  */
 import { pollUntil } from '@saga/testkit';
@@ -91,6 +91,19 @@ describe('chaos: infrastructure', () => {
       const r = await runScenario(saga, {
         name: '4 SIGKILL Redis (AOF everysec)',
         fault: () => crashAndRestart('redis'),
+      });
+      expectNothingLostOrDoubled(r);
+    },
+    CHAOS_TIMEOUT_MS,
+  );
+
+  it(
+    '5. the schema registry SIGKILLed mid-load and restarted: serdes cope (cached ids), nothing lost',
+    async () => {
+      if (!(await managedByStack('registry'))) return;
+      const r = await runScenario(saga, {
+        name: '5 SIGKILL the schema registry',
+        fault: () => crashAndRestart('registry'),
       });
       expectNothingLostOrDoubled(r);
     },
