@@ -37,7 +37,7 @@ describe('chaos: service processes', () => {
         name: '1 SIGKILL each service in turn',
         faultAt: 0.2,
         fault: async (ctx) => {
-          // A SIGKILLed consumer holds its partitions until its session times out (30 s): the replacement's join
+          // A SIGKILLed consumer holds its partitions until its consumer session times out: the replacement's join
           // waits for that. The full run waits for each restart before the next kill; the short run staggers the
           // kills by load progress and lets the four stalls overlap, to stay within the CI budget.
           const restarts: Promise<void>[] = [];
