@@ -3,8 +3,14 @@
  * change nothing; poison must be dead-lettered with a reason while the consumers go on (lag back to 0).
  */
 import { collect } from '@saga/audit';
-import { deadLetterTopic, Topics } from '@saga/contracts';
-import { DeadLetterHeaders, Headers, type OutboundRecord, type ReadRecord } from '@saga/messaging';
+import { deadLetterTopic, subjectOf, Topics, type EventType } from '@saga/contracts';
+import {
+  DeadLetterHeaders,
+  Headers,
+  loadConnectionConfig,
+  type OutboundRecord,
+  type ReadRecord,
+} from '@saga/messaging';
 import { SystemUnderTest } from '../support/system.js';
 import { SagaDriver } from '../support/saga-driver.js';
 import {
@@ -108,9 +114,10 @@ describe('chaos: duplicates, replay and poison', () => {
   );
 
   it(
-    '7. 1 % poison (garbage, wrong magic byte, unknown schema id, near max.message.bytes) is dead-lettered; lag returns to 0',
+    '7. 1 % poison (garbage, wrong magic byte, unknown schema id, corrupt Avro, near max.message.bytes) is dead-lettered; lag returns to 0',
     async () => {
-      const kinds = ['garbage', 'wrong-magic', 'unknown-schema', 'oversized'] as const;
+      const kinds = ['garbage', 'wrong-magic', 'unknown-schema', 'corrupt-avro', 'oversized'] as const;
+      const knownId = await latestSchemaId(Topics.orderRequests, 'OrderRequested');
       const poisonCount = Math.max(kinds.length, Math.round(RATE * SECONDS * 0.01));
       let keyPrefix = '';
       const r = await runScenario(saga, {
@@ -121,7 +128,7 @@ describe('chaos: duplicates, replay and poison', () => {
           // Spread over the load: a batch at each tenth of its progress.
           for (let i = 0; i < poisonCount; i++) {
             await untilRequested(ctx, Math.floor(((i + 1) / (poisonCount + 1)) * RATE * SECONDS));
-            await saga.client.publishRaw([poison(kinds[i % kinds.length]!, `${keyPrefix}${i}`)]);
+            await saga.client.publishRaw([poison(kinds[i % kinds.length]!, `${keyPrefix}${i}`, knownId)]);
           }
         },
       });
@@ -145,20 +152,38 @@ describe('chaos: duplicates, replay and poison', () => {
 /** The broker's default max.message.bytes is 1,048,588; this stays just under it, headers included. */
 const NEAR_MAX_BYTES = 1_000_000;
 
-function poison(
-  kind: 'garbage' | 'wrong-magic' | 'unknown-schema' | 'oversized',
-  key: string,
-): OutboundRecord {
+type PoisonKind = 'garbage' | 'wrong-magic' | 'unknown-schema' | 'corrupt-avro' | 'oversized';
+
+/** Confluent wire format: magic byte 0, then the schema id as 4 bytes big-endian. */
+function header(id: number, magic = 0x00): Buffer {
+  const b = Buffer.alloc(5);
+  b.writeUInt8(magic, 0);
+  b.writeUInt32BE(id, 1);
+  return b;
+}
+
+function poison(kind: PoisonKind, key: string, knownId: number): OutboundRecord {
   const body = Buffer.from(`chaos poison ${kind} ${key}`);
-  const value =
-    kind === 'garbage'
-      ? body
-      : kind === 'wrong-magic'
-        ? Buffer.concat([Buffer.from([0x07, 0, 0, 0, 1]), body])
-        : kind === 'unknown-schema'
-          ? Buffer.concat([Buffer.from([0x00, 0x7f, 0xff, 0xff, 0xf0]), body])
-          : Buffer.concat([Buffer.from([0x00, 0x7f, 0xff, 0xff, 0xf1]), Buffer.alloc(NEAR_MAX_BYTES, 0x61)]);
-  return { topic: Topics.orderRequests, key, value, headers: { 'chaos-poison': kind } };
+  const values: Record<PoisonKind, () => Buffer> = {
+    garbage: () => body,
+    'wrong-magic': () => Buffer.concat([header(1, 0x07), body]),
+    'unknown-schema': () => Buffer.concat([header(0x7ffffff0), body]),
+    // A real schema id followed by bytes that are no OrderRequested: the Avro decode itself fails.
+    'corrupt-avro': () => Buffer.concat([header(knownId), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01])]),
+    oversized: () => Buffer.concat([header(0x7ffffff1), Buffer.alloc(NEAR_MAX_BYTES, 0x61)]),
+  };
+  return { topic: Topics.orderRequests, key, value: values[kind](), headers: { 'chaos-poison': kind } };
+}
+
+/** The registry's id of the latest schema of one event type on one topic. */
+async function latestSchemaId(topic: string, type: EventType): Promise<number> {
+  const { url, username, password } = loadConnectionConfig().schemaRegistry;
+  const headers: Record<string, string> = username
+    ? { authorization: `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}` }
+    : {};
+  const res = await fetch(`${url}/subjects/${subjectOf(topic, type)}/versions/latest`, { headers });
+  if (!res.ok) throw new Error(`registry answered ${res.status} for ${subjectOf(topic, type)}`);
+  return ((await res.json()) as { id: number }).id;
 }
 
 async function runScenarioAudit(r: ScenarioResult) {
