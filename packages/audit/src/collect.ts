@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { SERVICES } from '@saga/contracts';
-import { RetryStore } from '@saga/messaging';
+import { RetryStore, retryKeys } from '@saga/messaging';
 import { ORDER_INDEX_KEY, readOrder } from '@saga/order-service';
 import { readPaymentLedger } from '@saga/payment-service';
 import { getStock, reservationOf } from '@saga/inventory-service';
@@ -19,9 +19,6 @@ export interface CollectOptions {
 /** Reads in slices: auto-pipelining sends each slice as few round trips without flooding Redis. */
 const SLICE = 200;
 
-/** The retry schedule's item hash; ids are `<orderId>|<eventId>` (see retryItemId in @saga/messaging). */
-const retryItemsKey = (service: string): string => `{retry:${service}}:items`;
-
 export interface RetryCounts {
   pending: Map<string, number>;
   parked: Map<string, number>;
@@ -37,7 +34,8 @@ export async function collectRetries(redis: Redis): Promise<RetryCounts> {
     const parkedItems = await new RetryStore(redis, service).listParked();
     const parkedIds = new Set(parkedItems.map((i) => i.id));
     for (const item of parkedItems) bump(parked, item.orderId);
-    for (const id of await redis.hkeys(retryItemsKey(service))) {
+    // Item ids are `<orderId>|<eventId>` (retryItemId in @saga/messaging).
+    for (const id of await redis.hkeys(retryKeys(service).items)) {
       if (parkedIds.has(id)) continue;
       bump(pending, id.slice(0, id.lastIndexOf('|')));
     }
