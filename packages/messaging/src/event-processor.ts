@@ -113,10 +113,19 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
       g.push(raw);
     }
     const outbound: OutboundRecord[] = [];
-    await forEachGroup([...byKey.values()], opts.keyConcurrency ?? 64, async (raw) => {
-      const done = await processor.process(raw);
-      outbound.push(...done.outbound);
-    });
+    // kafkajs heartbeats only when asked: a slow handler (a port that takes seconds) must not cost the instance its
+    // membership, or its partitions would bounce between instances that each time out on the same record.
+    const beat = setInterval(() => {
+      payload.heartbeat().catch((err: unknown) => log.debug({ err }, 'heartbeat during a long batch failed'));
+    }, 1_000);
+    try {
+      await forEachGroup([...byKey.values()], opts.keyConcurrency ?? 64, async (raw) => {
+        const done = await processor.process(raw);
+        outbound.push(...done.outbound);
+      });
+    } finally {
+      clearInterval(beat);
+    }
     if (!payload.isRunning() || payload.isStale()) return;
     // Per key the records were pushed in order; across keys order does not matter.
     await sender.send(outbound);

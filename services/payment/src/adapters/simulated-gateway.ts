@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { SagaError, type IdGenerator } from '@saga/contracts';
 import { luaScript } from '@saga/messaging';
@@ -13,6 +14,7 @@ import type {
   VoidResult,
 } from '../payment/gateway.js';
 import {
+  authorizeLatencyMs,
   simulateAuthorize,
   simulateCapture,
   simulateRefund,
@@ -50,6 +52,8 @@ export class SimulatedGateway implements PaymentGateway {
   async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
     // A real gateway keeps the card behind the authorization; so does this one (capture/refund triggers use it).
     await this.redis.hsetnx(gatewayKey(request.orderId), 'token', request.token);
+    const latency = authorizeLatencyMs(request.token);
+    if (latency > 0) await delay(latency);
     return this.once(request.orderId, 'authorize', (m) =>
       simulateAuthorize(m.token ?? request.token, m.attempt, this.newId),
     );

@@ -30,7 +30,17 @@ export const TestTokens = {
   refundOutage: 'tok_refund_outage',
   unavailable: (n: number) => `tok_unavailable_${n}`,
   refundFails: (n: number) => `tok_refund_fails_${n}`,
+  slow: (ms: number) => `tok_slow_${ms}`,
 } as const;
+
+/**
+ * `tok_slow_<ms>`: every authorize call takes that long before it approves (at most 2 minutes) — a port slower than
+ * the consumer's session timeout, for the chaos suite. 0 for every other token.
+ */
+export function authorizeLatencyMs(token: string): number {
+  const slow = /^tok_slow_(\d{1,6})$/.exec(token);
+  return slow ? Math.min(Number(slow[1]), 120_000) : 0;
+}
 
 export function behaviourOf(token: string): TokenBehaviour {
   switch (token) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  authorizeLatencyMs,
   behaviourOf,
   simulateAuthorize,
   simulateCapture,
@@ -83,5 +84,14 @@ describe('test tokens', () => {
     expect(simulateRefund(outage, id)).toEqual({ kind: 'unavailable' });
     expect(simulateRefund({ ...outage, recovered: true }, id).kind).toBe('answer');
     expect(simulateRefund(memory(), id).kind).toBe('rejected');
+  });
+});
+
+describe('tok_slow_<ms>', () => {
+  it('makes authorize take that long, capped at two minutes, and approves', () => {
+    expect(authorizeLatencyMs('tok_slow_15000')).toBe(15_000);
+    expect(authorizeLatencyMs('tok_slow_999999')).toBe(120_000);
+    expect(authorizeLatencyMs('tok_approve')).toBe(0);
+    expect(behaviourOf('tok_slow_15000')).toEqual({ kind: 'approve' });
   });
 });
