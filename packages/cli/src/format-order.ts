@@ -1,6 +1,6 @@
 import type { ValidationError } from '@saga/contracts';
 import type { RetryItem } from '@saga/messaging';
-import type { OrderState, TimelineEntry } from '@saga/order-service';
+import { causalOrder, type OrderState, type TimelineEntry } from '@saga/order-service';
 import type { PaymentLedgerView } from '@saga/payment-service';
 import type { ReservationState } from '@saga/inventory-service';
 import type { ShipmentState } from '@saga/shipping-service';
@@ -26,8 +26,9 @@ export function timelineLine(entry: TimelineEntry, startedAt: number): string {
 }
 
 export function timelineLines(timeline: readonly TimelineEntry[]): string[] {
-  const start = timeline[0]?.occurredAt ?? 0;
-  return timeline.map((e) => timelineLine(e, start));
+  const ordered = causalOrder(timeline);
+  const start = ordered[0]?.occurredAt ?? 0;
+  return ordered.map((e) => timelineLine(e, start));
 }
 
 /** What the order's terminal status means for the exit code of `order place --wait`. */

@@ -34,4 +34,5 @@ export {
 } from './order/validation.js';
 export { ORDER_STATUSES, type OrderState, type OrderStatus, type Progress } from './order/state.js';
 export type { TimelineEntry } from './order/timeline.js';
+export { causalOrder } from './order/causal-order.js';
 export type { StoredOrder } from './order/step.js';

@@ -44,7 +44,9 @@ export function contractsCommand(): Command {
       );
 
   common(contracts.command('register'))
-    .description(`register every event schema (idempotent) and set ${DEFAULT_COMPATIBILITY} compatibility per subject`)
+    .description(
+      `register every event schema (idempotent) and set ${DEFAULT_COMPATIBILITY} compatibility per subject`,
+    )
     .action(async (opts: Opts) => {
       const registry = loadConnectionConfig().schemaRegistry;
       const schemas = loadEventSchemas(opts.schemas);
