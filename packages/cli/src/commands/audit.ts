@@ -1,8 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { Redis } from 'ioredis';
-import { loadConnectionConfig } from '@saga/messaging';
 import { DEFAULT_GRACE_MS, formatAudit, runAudit } from '@saga/audit';
-import { fail } from '../output.js';
+import { withRedis } from '../order-io.js';
 
 function parseEpochMs(value: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
@@ -23,25 +21,6 @@ export function parseInitialStock(value: string): Record<string, number> {
     out[m[1]!] = Number(m[2]);
   }
   return out;
-}
-
-async function connect(): Promise<Redis> {
-  const redis = new Redis(loadConnectionConfig().redis.url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 5_000,
-    retryStrategy: () => null,
-  });
-  let cause: unknown;
-  redis.on('error', (err: unknown) => (cause = err));
-  try {
-    await redis.connect();
-  } catch (err) {
-    // The URL may carry a password: not echoed.
-    const reason = cause ?? err;
-    fail(`cannot reach Redis (REDIS_URL): ${reason instanceof Error ? reason.message : String(reason)}`);
-  }
-  return redis;
 }
 
 interface AuditOpts {
@@ -71,17 +50,14 @@ export function auditCommand(): Command {
       parseInitialStock,
     )
     .action(async (opts: AuditOpts) => {
-      const redis = await connect();
-      try {
-        const report = await runAudit(redis, {
+      const report = await withRedis((redis) =>
+        runAudit(redis, {
           graceMs: opts.graceMs,
           ...(opts.since !== undefined ? { since: opts.since } : {}),
           ...(opts.initialStock ? { initialStock: opts.initialStock } : {}),
-        });
-        console.log(opts.json ? JSON.stringify(report, null, 2) : formatAudit(report));
-        if (!report.ok) process.exitCode = 1;
-      } finally {
-        redis.disconnect();
-      }
+        }),
+      );
+      console.log(opts.json ? JSON.stringify(report, null, 2) : formatAudit(report));
+      if (!report.ok) process.exitCode = 1;
     });
 }

@@ -1,7 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { Redis } from 'ioredis';
-import { loadConnectionConfig } from '@saga/messaging';
 import { getStock, setStock } from '@saga/inventory-service';
+import { withRedis } from '../order-io.js';
 import { fail } from '../output.js';
 
 /** Commander argument parser: a whole, non-negative number of units. */
@@ -17,30 +16,6 @@ function parseSku(value: string): string {
   if (sku === '' || /[{}\s]/.test(sku))
     throw new InvalidArgumentError('must be non-empty, without spaces or braces.');
   return sku;
-}
-
-/** One short-lived connection per command; no background reconnects, so a wrong REDIS_URL fails fast. */
-async function withRedis<T>(run: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(loadConnectionConfig().redis.url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 5_000,
-    retryStrategy: () => null,
-  });
-  let cause: unknown;
-  redis.on('error', (err: unknown) => (cause = err)); // reported once below, not as unhandled 'error' events
-  try {
-    await redis.connect();
-  } catch (err) {
-    // The URL may carry a password, so it is not echoed; the socket error says more than "Connection is closed".
-    const reason = cause ?? err;
-    fail(`cannot reach Redis (REDIS_URL): ${reason instanceof Error ? reason.message : String(reason)}`);
-  }
-  try {
-    return await run(redis);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export function stockCommand(): Command {
