@@ -10,8 +10,13 @@ export const Topics = {
 } as const;
 export type Topic = (typeof Topics)[keyof typeof Topics];
 
-/** Every event topic has the same partition count so one orderId lands on the same partition index everywhere. */
-export const TOPIC_PARTITIONS = 12;
+/**
+ * Every event topic has the same partition count so one orderId lands on the same partition index everywhere.
+ * 6: up to six instances per service, and on a small single broker each consumer's fetch round stays short — at
+ * 100 sagas/s on 2 cores the saga p50 was 550 ms with 12 partitions, 355 ms with 6, 226 ms with 4 (BENCHMARKS.md).
+ * A cluster that needs more parallelism creates its topics with `saga topics create --partitions N`.
+ */
+export const TOPIC_PARTITIONS = 6;
 
 export const SERVICES = ['order', 'payment', 'inventory', 'shipping'] as const;
 export type ServiceName = (typeof SERVICES)[number];

@@ -50,6 +50,6 @@ describe('naming', () => {
       'dlq.inventory',
       'dlq.shipping',
     ]);
-    expect(TOPIC_PARTITIONS).toBe(12);
+    expect(TOPIC_PARTITIONS).toBeGreaterThanOrEqual(6);
   });
 });
