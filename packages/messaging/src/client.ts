@@ -139,6 +139,9 @@ export async function createEventClient(
       await consumer.connect();
       for (const topic of topics) await consumer.subscribe({ topic, fromBeginning });
       await consumer.run({
+        // A throwaway group: committing would only load the broker (kafkajs commits after every batch otherwise).
+        autoCommit: false,
+        partitionsConsumedConcurrently: 16,
         eachMessage: async ({ topic, partition, message }) =>
           tailOpts.onRecord(toRead(topic, partition, message)),
       });

@@ -1,0 +1,71 @@
+import type { Logger } from './logger.js';
+
+export interface CommitOffset {
+  topic: string;
+  partition: number;
+  /** The next offset to read (the last processed offset + 1), as Kafka stores it. */
+  offset: string;
+}
+
+export const DEFAULT_COMMIT_INTERVAL_MS = 200;
+
+/**
+ * Commits processed offsets of all partitions in one request per interval, one request at a time. Offsets are
+ * handed in only once the batch's output is acknowledged, so a crash replays at most an interval of work, which
+ * the idempotent handlers absorb (same eventIds, no second effect).
+ */
+export class OffsetCommitter {
+  private readonly pending = new Map<string, CommitOffset>();
+  private inFlight: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly commit: (offsets: CommitOffset[]) => Promise<void>,
+    private readonly intervalMs: number,
+    private readonly log: Pick<Logger, 'warn'>,
+  ) {}
+
+  /** `lastOffset` of a batch whose output is acknowledged; offsets of one partition only move forward. */
+  acked(topic: string, partition: number, lastOffset: string): void {
+    const key = `${topic}\u0000${partition}`;
+    const next = (BigInt(lastOffset) + 1n).toString();
+    const current = this.pending.get(key);
+    if (current && BigInt(current.offset) >= BigInt(next)) return;
+    this.pending.set(key, { topic, partition, offset: next });
+  }
+
+  /** Forgets what is not committed yet (after a rebalance those partitions may belong to another member). */
+  reset(): void {
+    this.pending.clear();
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => {
+      this.flush().catch((err: unknown) =>
+        this.log.warn({ err }, 'offset commit failed; the next interval retries it'),
+      );
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Commits everything acked so far; waits for a commit already in flight first (one request at a time). */
+  async flush(): Promise<void> {
+    while (this.inFlight) await this.inFlight.catch(() => undefined);
+    if (this.pending.size === 0) return;
+    const offsets = [...this.pending.values()];
+    this.pending.clear();
+    this.inFlight = this.commit(offsets)
+      .catch((err: unknown) => {
+        // Put them back unless a newer offset was acked meanwhile: nothing acked is ever skipped.
+        for (const o of offsets) this.acked(o.topic, o.partition, (BigInt(o.offset) - 1n).toString());
+        throw err;
+      })
+      .finally(() => (this.inFlight = undefined));
+    await this.inFlight;
+  }
+}
