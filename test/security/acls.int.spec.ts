@@ -1,9 +1,16 @@
-// The secured stack rejects what it must (no credentials, wrong password, another service's topic or group or
-// Redis keys, an oversized record) and lets each service principal do exactly its job. Kafka and Redis only: the
+// The secured stack rejects what it must (no TLS or an untrusted CA, no credentials, wrong password, another
+// service's topic or group or Redis keys, an oversized record) and lets each service principal do exactly its job.
+// Every client here speaks TLS trusting the stack's CA unless a test says otherwise. Kafka and Redis only: the
 // registry is started by secret-canary.int.spec.ts.
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   aclPlan,
+  loadStackConfig,
+  secretFiles,
+  stackRotate,
   SECURE_MESSAGE_MAX_BYTES,
   SERVICE_PRINCIPALS,
   SERVICE_TOPICS,
@@ -46,6 +53,65 @@ async function produceAs(principal: string, password: string, topic: string, byt
     await producer.disconnect();
   }
 }
+
+/** Opens a TLS connection trusting the stack's CA and returns the negotiated protocol and the server's SANs. */
+function tlsHandshake(port: number): Promise<{ protocol: string | null; san: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const socket: TLSSocket = tlsConnect({ host: '127.0.0.1', port, ca: stack.ca }, () => {
+      const result = { protocol: socket.getProtocol(), san: socket.getPeerCertificate().subjectaltname };
+      socket.destroy();
+      resolve(result);
+    });
+    socket.once('error', reject);
+  });
+}
+
+describe('TLS', () => {
+  it('Kafka and Redis complete a TLS handshake with a certificate of the stack CA for 127.0.0.1', async () => {
+    for (const port of [stack.ports.kafka, stack.ports.redis]) {
+      const { protocol, san } = await tlsHandshake(port);
+      expect(protocol).toMatch(/^TLSv1\.[23]$/);
+      expect(san).toContain('IP Address:127.0.0.1');
+    }
+  });
+
+  it('rejects a Kafka client without TLS, even with valid credentials', async () => {
+    const admin = stack.kafkaAs('admin', stack.kafkaPassword('admin'), undefined, 'none').admin();
+    const err = await rejectionOf(admin.connect().then(() => admin.listTopics()));
+    await admin.disconnect().catch(() => undefined);
+    // The broker closes the connection: its TLS engine cannot read a plaintext request.
+    expect(err.message).toMatch(/Closed connection/);
+  });
+
+  it('rejects a Kafka TLS client that does not trust the stack CA (certificate check fails)', async () => {
+    const admin = stack.kafkaAs('admin', stack.kafkaPassword('admin'), undefined, 'system-ca').admin();
+    const err = await rejectionOf(admin.connect());
+    await admin.disconnect().catch(() => undefined);
+    expect(err.message).toMatch(/self[- ]signed|unable to verify|certificate/i);
+  });
+
+  it('rejects a Redis client without TLS, even with valid credentials', async () => {
+    const r = stack.redisAs('admin', stack.redisPassword('admin'), 'none');
+    const seen: Error[] = [];
+    r.on('error', (e: Error) => seen.push(e));
+    const err = await rejectionOf(r.connect().then(() => r.ping()));
+    r.disconnect();
+    // Redis drops a connection whose first bytes are not a TLS handshake.
+    expect(err.message).toMatch(/Connection is closed|ECONNRESET|EPIPE|socket/i);
+  });
+
+  it('rejects a Redis TLS client that does not trust the stack CA', async () => {
+    const r = stack.redisAs('admin', stack.redisPassword('admin'), 'system-ca');
+    const seen: Error[] = [];
+    r.on('error', (e: Error) => seen.push(e));
+    const err = await rejectionOf(r.connect().then(() => r.ping()));
+    r.disconnect();
+    // ioredis rejects with "Connection is closed."; the TLS verdict is the 'error' event before it.
+    expect([err, ...seen].map((e) => e.message).join(' | ')).toMatch(
+      /self[- ]signed|unable to verify|certificate/i,
+    );
+  });
+});
 
 describe('Kafka authentication', () => {
   it('rejects a client without credentials', async () => {
@@ -232,5 +298,80 @@ describe('Redis ACL users', () => {
     expect(await r.get('pay:{o1}')).toBe('1');
     expect(await r.get('ord:{o1}:state')).toBe('1');
     r.disconnect();
+  });
+});
+
+// Last in this file: it changes the order principal's passwords.
+describe('secret rotation (saga stack rotate)', () => {
+  it('order gets new Kafka and Redis passwords: the old ones stop working, the new ones work', async () => {
+    const files = secretFiles(loadStackConfig(stack.env));
+    const oldKafka = stack.kafkaPassword('order');
+    const oldRedis = stack.redisPassword('order');
+    // A Redis connection authenticated before the rotation, to see what happens to it.
+    const before = stack.redisAs('order', oldRedis);
+    await before.connect();
+    expect(await before.get('ord:{o1}:state')).toBe('1');
+
+    const progress: string[] = [];
+    const result = await stackRotate('order', {
+      env: stack.env,
+      onProgress: (p) => progress.push(p.message),
+    });
+    expect(result.rotated.map((r) => r.system)).toEqual(['kafka', 'redis']);
+    const newKafka = stack.kafkaPassword('order');
+    const newRedis = stack.redisPassword('order');
+    expect(newKafka).not.toBe(oldKafka);
+    expect(newRedis).not.toBe(oldRedis);
+    expect(newKafka).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    for (const f of [files.kafka('order'), files.redis('order')])
+      expect(statSync(f).mode & 0o777).toBe(0o600);
+    // No temp file (admin login, new credential, .next) is left behind, and no password reached the progress.
+    expect(readdirSync(files.dir).filter((f) => f.startsWith('.') || f.endsWith('.next'))).toEqual([]);
+    for (const pw of [oldKafka, newKafka, oldRedis, newRedis]) expect(progress.join('\n')).not.toContain(pw);
+
+    // Kafka: the old password fails SCRAM, the new one authenticates and the ACLs still apply.
+    const old = stack.kafkaAs('order', oldKafka).admin();
+    expect((await rejectionOf(old.connect())).name).toBe('KafkaJSSASLAuthenticationError');
+    await produceAs('order', newKafka, 'orders');
+    expect((await rejectionOf(produceAs('order', newKafka, 'payments'))).type).toBe(
+      'TOPIC_AUTHORIZATION_FAILED',
+    );
+
+    // Redis: a new AUTH with the old password fails; the new one works; the ACL file holds the new hash only.
+    const anon = stack.redisAs();
+    await anon.connect();
+    expect((await rejectionOf(anon.auth('order', oldRedis))).message).toMatch(/WRONGPASS/);
+    anon.disconnect();
+    const fresh = stack.redisAs('order', newRedis);
+    await fresh.connect();
+    expect(await fresh.get('ord:{o1}:state')).toBe('1');
+    fresh.disconnect();
+    const acl = readFileSync(`${stack.dir}/conf/redis-users.acl`, 'utf8');
+    const sha = (v: string) => createHash('sha256').update(v).digest('hex');
+    expect(acl).toContain(`user order on #${sha(newRedis)} `);
+    expect(acl).not.toContain(sha(oldRedis));
+
+    // An already authenticated connection keeps working until it reconnects (Redis checks passwords at AUTH).
+    expect(await before.get('ord:{o1}:state')).toBe('1');
+    before.disconnect();
+  });
+
+  it('the other principals are untouched', async () => {
+    await produceAs('payment', stack.kafkaPassword('payment'), 'payments');
+    const r = stack.redisAs('payment', stack.redisPassword('payment'));
+    await r.connect();
+    expect(await r.get('pay:{o1}')).toBe('1');
+    r.disconnect();
+  });
+
+  it('--only redis rotates Redis alone; the registry principal has no Redis user', async () => {
+    const kafkaBefore = stack.kafkaPassword('shipping');
+    const redisBefore = stack.redisPassword('shipping');
+    const result = await stackRotate('shipping', { env: stack.env, systems: ['redis'] });
+    expect(result.rotated.map((r) => r.system)).toEqual(['redis']);
+    expect(stack.kafkaPassword('shipping')).toBe(kafkaBefore);
+    expect(stack.redisPassword('shipping')).not.toBe(redisBefore);
+    const err = await rejectionOf(stackRotate('registry', { env: stack.env, systems: ['redis'] }));
+    expect(err.code).toBe('ROTATE_FAILED');
   });
 });

@@ -165,7 +165,7 @@ const enabled = ['1', 'true', 'yes'].includes((process.env.SAGA_SECURITY_TESTS ?
     const badRedis = await cli(['order', 'show', orderId!], {
       ...cliEnv,
       REDIS_PASSWORD_FILE: '',
-      REDIS_URL: `redis://cli:${wrongCanary}@127.0.0.1:${CANARY_PORTS.redis}`,
+      REDIS_URL: `rediss://cli:${wrongCanary}@127.0.0.1:${CANARY_PORTS.redis}`,
     });
     expect(badKafka.code).not.toBe(0);
     expect(badRedis.code).not.toBe(0);
@@ -204,6 +204,7 @@ const enabled = ['1', 'true', 'yes'].includes((process.env.SAGA_SECURITY_TESTS ?
     const kafka = new Kafka({
       clientId: 'security-test-poison',
       brokers: [env.KAFKA_BROKERS!],
+      ssl: { ca: [stack.ca] },
       sasl: { mechanism: 'scram-sha-512', username: 'cli', password: stack.kafkaPassword('cli') },
       logLevel: logLevel.NOTHING,
     });

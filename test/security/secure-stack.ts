@@ -3,7 +3,7 @@
 // other suites use. Low-level Kafka clients are built here with kafkajs directly (not @saga/messaging's
 // createKafka) because the tests need one principal per client, no retries and short timeouts: a rejected
 // request must fail at once instead of being retried for a minute.
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
@@ -44,14 +44,27 @@ export const CANARY_PORTS: StackPorts = {
   redis: 26378,
 };
 
+/**
+ * How a test client speaks to the secured stack: TLS trusting the stack's CA (the default), TLS trusting only
+ * the system's CAs, or no TLS at all.
+ */
+export type ClientTls = 'stack-ca' | 'system-ca' | 'none';
+
 export interface SecureStack {
   ports: StackPorts;
   env: NodeJS.ProcessEnv;
   dir: string;
   up: StackUpResult;
+  /** The stack's CA certificate (PEM). */
+  ca: string;
   /** `errorCodes` collects the broker error codes kafkajs logs at debug level (it hides some behind its own). */
-  kafkaAs(username?: string, password?: string, errorCodes?: string[]): InstanceType<typeof Kafka>;
-  redisAs(username?: string, password?: string): Redis;
+  kafkaAs(
+    username?: string,
+    password?: string,
+    errorCodes?: string[],
+    tls?: ClientTls,
+  ): InstanceType<typeof Kafka>;
+  redisAs(username?: string, password?: string, tls?: ClientTls): Redis;
   /** The password file of a principal (Kafka or Redis). */
   kafkaPassword(p: Principal): string;
   redisPassword(p: Principal): string;
@@ -90,13 +103,15 @@ export async function startSecureStack(
   for (const [p, v] of Object.entries(planted.redis ?? {}))
     writeFileSync(files.redis(p as Principal), v, { mode: 0o600 });
   const up = await stackUp({ env, secure: true, ...(parts ? { parts } : {}) });
+  const ca = readFileSync(files.tls.caCert, 'utf8');
   return {
     ports,
     env,
     dir,
     up,
-    kafkaAs: (u, pw, codes) => kafkaAs(ports.kafka, u, pw, codes),
-    redisAs: (u, pw) => redisAs(ports.redis, u, pw),
+    ca,
+    kafkaAs: (u, pw, codes, tls = 'stack-ca') => kafkaAs(ports.kafka, sslOf(tls, ca), u, pw, codes),
+    redisAs: (u, pw, tls = 'stack-ca') => redisAs(ports.redis, sslOf(tls, ca), u, pw),
     kafkaPassword: (p) => readSecret(files.kafka(p)),
     redisPassword: (p) => readSecret(files.redis(p)),
     clientEnv: (p) => {
@@ -112,9 +127,15 @@ export async function startSecureStack(
   };
 }
 
+function sslOf(tls: ClientTls, ca: string): { ca?: string[] } | undefined {
+  if (tls === 'none') return undefined;
+  return tls === 'stack-ca' ? { ca: [ca] } : {};
+}
+
 /** A kafkajs client on the secured listener as `username` (no SASL at all when undefined); never retries. */
 function kafkaAs(
   port: number,
+  ssl: { ca?: string[] } | undefined,
   username?: string,
   password?: string,
   errorCodes?: string[],
@@ -130,6 +151,7 @@ function kafkaAs(
     connectionTimeout: 3000,
     requestTimeout: 8000,
     retry: { retries: 0 },
+    ...(ssl ? { ssl } : {}),
     ...(username !== undefined
       ? { sasl: { mechanism: 'scram-sha-512', username, password: password ?? '' } }
       : {}),
@@ -137,10 +159,16 @@ function kafkaAs(
 }
 
 /** A Redis connection as an ACL user (or unauthenticated when username is undefined); no reconnect loops. */
-function redisAs(port: number, username?: string, password?: string): Redis {
+function redisAs(
+  port: number,
+  tls: { ca?: string[] } | undefined,
+  username?: string,
+  password?: string,
+): Redis {
   return new Redis({
     host: '127.0.0.1',
     port,
+    ...(tls ? { tls } : {}),
     ...(username !== undefined ? { username, password } : {}),
     lazyConnect: true,
     maxRetriesPerRequest: 0,

@@ -14,7 +14,9 @@ import { fail } from './output.js';
  * is down fails fast with one line that says which piece is missing, instead of hanging or printing a stack trace.
  */
 export async function withRedis<T>(run: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(loadConnectionConfig().redis.url, {
+  const conn = loadConnectionConfig().redis;
+  const redis = new Redis(conn.url, {
+    ...(conn.tls ? { tls: conn.tls } : {}),
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,

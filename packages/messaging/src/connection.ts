@@ -21,6 +21,10 @@ const ConnectionEnv = z.object({
   KAFKA_SASL_USERNAME: z.string().optional(),
   KAFKA_SASL_PASSWORD: z.string().optional(),
   KAFKA_SSL: z.enum(['true', 'false']).optional(),
+  // A private CA (PEM) the brokers' / Redis' certificates must chain to, e.g. the secured local stack's. Without it
+  // TLS trusts node's default CAs (plus NODE_EXTRA_CA_CERTS).
+  KAFKA_SSL_CA_FILE: z.string().optional(),
+  REDIS_TLS_CA_FILE: z.string().optional(),
   SCHEMA_REGISTRY_USERNAME: z.string().optional(),
   SCHEMA_REGISTRY_PASSWORD: z.string().optional(),
   // Secrets from files (e.g. `saga stack env <service>` on a secured stack, or mounted secrets): the value never
@@ -43,6 +47,21 @@ function readSecretFile(variable: string, path: string, issues: string[]): strin
   }
 }
 
+/** Reads a CA certificate file (PEM); an unreadable or non-PEM file is an issue naming the variable and path. */
+function readCaFile(variable: string, path: string, issues: string[]): string | undefined {
+  try {
+    const pem = readFileSync(path, 'utf8');
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+      issues.push(`${variable}: ${path} holds no PEM certificate`);
+      return undefined;
+    }
+    return pem;
+  } catch (err) {
+    issues.push(`${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+}
+
 /** Puts a Redis ACL user and password into the URL ioredis takes (percent-encoded by the URL setters). */
 function withRedisCredentials(
   url: string,
@@ -56,14 +75,24 @@ function withRedisCredentials(
   return u.toString();
 }
 
+/** TLS settings in the shape kafkajs (`ssl`) and ioredis (`tls`) take; `ca` replaces the default trust store. */
+export interface TlsTrust {
+  ca: string[];
+}
+
 export interface ConnectionConfig {
   kafka: {
     brokers: string[];
-    ssl: boolean;
+    /** false: plaintext; true: TLS with node's default CAs; an object: TLS trusting exactly these CAs. */
+    ssl: boolean | TlsTrust;
     sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512' | 'plain'; username: string; password: string };
   };
   schemaRegistry: { url: string; username?: string; password?: string };
-  redis: { url: string };
+  /**
+   * `tls` is set when REDIS_TLS_CA_FILE is: pass it as ioredis' `tls` option. A `rediss://` URL alone turns TLS on
+   * in ioredis with node's default CAs (plus NODE_EXTRA_CA_CERTS).
+   */
+  redis: { url: string; tls?: TlsTrust };
 }
 
 export class ConfigError extends Error {
@@ -90,6 +119,17 @@ export function loadConnectionConfig(env: NodeJS.ProcessEnv = process.env): Conn
   const registryPassword =
     e.SCHEMA_REGISTRY_PASSWORD ?? file('SCHEMA_REGISTRY_PASSWORD_FILE', e.SCHEMA_REGISTRY_PASSWORD_FILE);
   const redisPassword = file('REDIS_PASSWORD_FILE', e.REDIS_PASSWORD_FILE);
+  const kafkaCa = e.KAFKA_SSL_CA_FILE
+    ? readCaFile('KAFKA_SSL_CA_FILE', e.KAFKA_SSL_CA_FILE, issues)
+    : undefined;
+  const redisCa = e.REDIS_TLS_CA_FILE
+    ? readCaFile('REDIS_TLS_CA_FILE', e.REDIS_TLS_CA_FILE, issues)
+    : undefined;
+  // A CA with TLS switched off is a contradiction, not a preference: refuse rather than send credentials in clear.
+  if (e.KAFKA_SSL_CA_FILE && e.KAFKA_SSL === 'false')
+    issues.push('KAFKA_SSL_CA_FILE is set but KAFKA_SSL=false: unset one of them');
+  if (e.REDIS_TLS_CA_FILE && !e.REDIS_URL.startsWith('rediss://'))
+    issues.push('REDIS_TLS_CA_FILE is set but REDIS_URL is not rediss:// (TLS): use rediss://');
   if (issues.length > 0) throw new ConfigError(issues);
   const brokers = e.KAFKA_BROKERS.split(',')
     .map((b) => b.trim())
@@ -107,13 +147,17 @@ export function loadConnectionConfig(env: NodeJS.ProcessEnv = process.env): Conn
       password: kafkaPassword,
     };
   }
+  const ssl = kafkaCa ? { ca: [kafkaCa] } : e.KAFKA_SSL === 'true';
   return {
-    kafka: { brokers, ssl: e.KAFKA_SSL === 'true', ...(sasl ? { sasl } : {}) },
+    kafka: { brokers, ssl, ...(sasl ? { sasl } : {}) },
     schemaRegistry: {
       url: e.SCHEMA_REGISTRY_URL.replace(/\/+$/, ''),
       ...(e.SCHEMA_REGISTRY_USERNAME ? { username: e.SCHEMA_REGISTRY_USERNAME } : {}),
       ...(registryPassword ? { password: registryPassword } : {}),
     },
-    redis: { url: withRedisCredentials(e.REDIS_URL, e.REDIS_USERNAME, redisPassword) },
+    redis: {
+      url: withRedisCredentials(e.REDIS_URL, e.REDIS_USERNAME, redisPassword),
+      ...(redisCa ? { tls: { ca: [redisCa] } } : {}),
+    },
   };
 }

@@ -79,12 +79,14 @@ const RESOURCE = {
   cluster: AclResourceTypes.CLUSTER,
 } as const;
 
-/** A kafkajs admin client of the stack's admin principal (super user) on the secured listener. */
+/** A kafkajs admin client of the stack's admin principal (super user) on the secured (TLS) listener. */
 export function adminKafka(config: StackConfig, clientId = 'saga-stack-admin'): InstanceType<typeof Kafka> {
+  const creds = adminCredentials(config);
   return new Kafka({
     clientId,
     brokers: [`${STACK_HOST}:${config.kafka.port}`],
-    sasl: adminCredentials(config).kafka,
+    sasl: creds.kafka,
+    ssl: { ca: [creds.ca] },
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3000,
     requestTimeout: 10_000,

@@ -17,7 +17,10 @@ export type StackErrorCode =
   | 'UNKNOWN_PART'
   | 'STACK_MODE_MISMATCH'
   | 'SECRET_MISSING'
-  | 'ACL_SETUP_FAILED';
+  | 'ACL_SETUP_FAILED'
+  | 'TLS_SETUP_FAILED'
+  | 'NOT_SECURED'
+  | 'ROTATE_FAILED';
 
 /** An expected failure of the local stack: the message says what happened and what to do about it. */
 export class StackError extends Error {

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import kafkajs from 'kafkajs';
 import { STACK_HOST } from './config.js';
 
@@ -72,18 +73,27 @@ export interface RedisAuth {
   password: string;
 }
 
+/** TLS towards a secured part: the CA (PEM text) its certificate must chain to. */
+export interface StackTls {
+  ca: string;
+}
+
 /**
  * Sends one command to Redis on loopback and returns its reply (an Error value for a Redis error reply). With
  * `auth`, AUTH is pipelined first; a failed AUTH is returned as its error reply (which never echoes the password).
+ * With `tls`, the connection is TLS and the server must present a certificate of that CA (else the call rejects).
  */
 export function redisCommand(
   port: number,
   args: readonly string[],
   timeoutMs = 2000,
   auth?: RedisAuth,
+  tls?: StackTls,
 ): Promise<RespValue> {
   return new Promise((resolveReply, reject) => {
-    const socket = connect({ port, host: STACK_HOST });
+    const socket: Socket = tls
+      ? tlsConnect({ port, host: STACK_HOST, ca: tls.ca })
+      : connect({ port, host: STACK_HOST });
     let buf = Buffer.alloc(0);
     const fail = (err: Error) => {
       socket.destroy();
@@ -93,7 +103,7 @@ export function redisCommand(
       fail(new Error(`redis on port ${port} did not answer in ${timeoutMs} ms`)),
     );
     socket.once('error', fail);
-    socket.once('connect', () => {
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
       if (auth) socket.write(encodeRespCommand(['AUTH', auth.username, auth.password]));
       socket.write(encodeRespCommand(args));
     });
@@ -122,9 +132,9 @@ export interface Probe {
   detail: string;
 }
 
-export async function probeRedis(port: number, auth?: RedisAuth): Promise<Probe> {
+export async function probeRedis(port: number, auth?: RedisAuth, tls?: StackTls): Promise<Probe> {
   try {
-    const reply = await redisCommand(port, ['PING'], 2000, auth);
+    const reply = await redisCommand(port, ['PING'], 2000, auth, tls);
     if (reply === 'PONG') return { ok: true, detail: 'PONG' };
     return { ok: false, detail: reply instanceof Error ? reply.message : `PING answered ${String(reply)}` };
   } catch (err) {
@@ -169,6 +179,7 @@ export async function probeRegistry(port: number): Promise<Probe> {
 export async function probeKafka(
   port: number,
   sasl?: { mechanism: 'scram-sha-512'; username: string; password: string },
+  tls?: StackTls,
 ): Promise<Probe & { clusterId?: string }> {
   if (!(await canConnect(port))) return { ok: false, detail: `nothing listens on ${STACK_HOST}:${port}` };
   const admin = new Kafka({
@@ -179,6 +190,7 @@ export async function probeKafka(
     requestTimeout: 3000,
     retry: { retries: 0 },
     ...(sasl ? { sasl } : {}),
+    ...(tls ? { ssl: { ca: [tls.ca] } } : {}),
   }).admin();
   try {
     await admin.connect();

@@ -17,6 +17,14 @@ export {
   isPrincipal,
   type Principal,
 } from './secure.js';
+export {
+  stackRotate,
+  adminClientProperties,
+  type StackRotateOptions,
+  type StackRotateResult,
+  type RotatedSystem,
+} from './rotate.js';
+export { ensureTls, tlsFiles, STACK_TLS_SUBJECT, type TlsFiles, type TlsSubject } from './tls.js';
 export { aclPlan, applyAcls, SERVICE_TOPICS, EVENT_TOPICS, type AclGrant } from './acls.js';
 export {
   loadStackConfig,

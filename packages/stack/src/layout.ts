@@ -9,6 +9,8 @@ export interface StackLayout {
   logsDir: string;
   dataDir: string;
   kafkaProperties: string;
+  /** Secured mode: the Redis ACL users (password hashes only). */
+  redisAclFile: string;
   kafkaDataDir: string;
   registryWorkDir: string;
   redisDataDir: string;
@@ -34,6 +36,7 @@ export function stackLayout(config: StackConfig): StackLayout {
     logsDir,
     dataDir,
     kafkaProperties: join(stackDir, 'conf', 'kafka.properties'),
+    redisAclFile: join(stackDir, 'conf', 'redis-users.acl'),
     kafkaDataDir: join(dataDir, 'kafka'),
     registryWorkDir: join(dataDir, 'registry'),
     redisDataDir: join(dataDir, 'redis'),

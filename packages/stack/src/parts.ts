@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { STACK_HOST, type StackConfig } from './config.js';
 import type { StackLayout } from './layout.js';
+import type { TlsFiles } from './tls.js';
 
 /** How to start one part: what the stack spawns, detached, with its output in the part's log. */
 export interface LaunchSpec {
@@ -133,12 +134,29 @@ export function redisLaunch(
   layout: StackLayout,
   redisServer: string,
   aclFile?: string,
+  tls?: TlsFiles,
 ): LaunchSpec {
+  // Secured: TLS only (--port 0 closes the plaintext port); clients need no certificate of their own.
+  const listen = tls
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(config.redis.port),
+        '--tls-cert-file',
+        tls.serverCert,
+        '--tls-key-file',
+        tls.serverKey,
+        '--tls-ca-cert-file',
+        tls.caCert,
+        '--tls-auth-clients',
+        'no',
+      ]
+    : ['--port', String(config.redis.port)];
   return {
     command: redisServer,
     args: [
-      '--port',
-      String(config.redis.port),
+      ...listen,
       '--bind',
       STACK_HOST,
       '--dir',

@@ -3,10 +3,11 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { STACK_HOST, type StackConfig } from './config.js';
 import { StackError } from './errors.js';
+import { ensureTls, tlsFiles, type TlsFiles } from './tls.js';
 
 /**
- * The secured mode of the local stack (`saga stack up --secure`): SASL/SCRAM-SHA-512 and ACLs on Kafka, ACL users
- * on Redis. Passwords are generated here once per stack dir, kept in files of mode 0600 under `<stack>/secrets/`
+ * The secured mode of the local stack (`saga stack up --secure`): SASL/SCRAM-SHA-512 over TLS and ACLs on Kafka,
+ * ACL users over TLS on Redis. Passwords are generated here once per stack dir, kept in files of mode 0600 under `<stack>/secrets/`
  * and handed to clients as *_FILE paths: nothing in this module prints a password.
  */
 
@@ -40,6 +41,8 @@ export interface SecretFiles {
   dir: string;
   kafka(principal: Principal | typeof CONTROLLER_PRINCIPAL): string;
   redis(principal: Principal): string;
+  /** CA and server certificate (`<stack>/secrets/tls/`). */
+  tls: TlsFiles;
 }
 
 export function secretFiles(config: StackConfig): SecretFiles {
@@ -48,6 +51,7 @@ export function secretFiles(config: StackConfig): SecretFiles {
     dir,
     kafka: (p) => join(dir, `kafka-${p}.password`),
     redis: (p) => join(dir, `redis-${p}.password`),
+    tls: tlsFiles(join(dir, 'tls')),
   };
 }
 
@@ -56,7 +60,7 @@ export function newPassword(): string {
   return randomBytes(24).toString('base64url');
 }
 
-function writeSecret(file: string, value: string): void {
+export function writeSecret(file: string, value: string): void {
   writeFileSync(file, `${value}\n`, { mode: 0o600 });
   chmodSync(file, 0o600); // writeFileSync's mode applies only to a new file
 }
@@ -88,6 +92,14 @@ export function ensureSecrets(config: StackConfig): SecretFiles {
   return files;
 }
 
+/**
+ * The CA and server certificate; made when missing, on every start (not only at format time: unlike the SCRAM
+ * users they are not bound to the data, so a stack dir secured before TLS existed gets them on its next start).
+ */
+export function ensureStackTls(config: StackConfig): TlsFiles {
+  return ensureTls(secretFiles(config).tls.dir);
+}
+
 /** `--add-scram` arguments of `kafka.tools.StorageTool format`: every principal gets its SCRAM-SHA-512 credential. */
 export function scramFormatArgs(files: SecretFiles): string[] {
   return PRINCIPALS.flatMap((p) => [
@@ -104,17 +116,23 @@ export function secureKafkaProperties(
   const admin = readSecret(files.kafka('admin'));
   const controller = readSecret(files.kafka(CONTROLLER_PRINCIPAL));
   return [
-    [
-      'listeners',
-      `SASL_PLAINTEXT://${STACK_HOST}:${opts.port},CONTROLLER://${STACK_HOST}:${opts.controllerPort}`,
-    ],
-    ['advertised.listeners', `SASL_PLAINTEXT://${STACK_HOST}:${opts.port}`],
-    ['listener.security.protocol.map', 'SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT'],
-    ['inter.broker.listener.name', 'SASL_PLAINTEXT'],
+    ['listeners', `SASL_SSL://${STACK_HOST}:${opts.port},CONTROLLER://${STACK_HOST}:${opts.controllerPort}`],
+    ['advertised.listeners', `SASL_SSL://${STACK_HOST}:${opts.port}`],
+    // The controller listener stays without TLS: it is the broker talking to itself inside one process's ports on
+    // loopback (SASL/PLAIN, see CONTROLLER_PRINCIPAL); clients never reach it.
+    ['listener.security.protocol.map', 'SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT'],
+    ['inter.broker.listener.name', 'SASL_SSL'],
     ['sasl.enabled.mechanisms', 'SCRAM-SHA-512'],
     ['sasl.mechanism.inter.broker.protocol', 'SCRAM-SHA-512'],
+    // PEM files, no JKS: key + chain in one file, the CA as truststore (the broker's own inter-broker client).
+    ['ssl.keystore.type', 'PEM'],
+    ['ssl.keystore.location', files.tls.serverKeystore],
+    ['ssl.truststore.type', 'PEM'],
+    ['ssl.truststore.location', files.tls.caCert],
+    ['ssl.client.auth', 'none'],
+    ['ssl.enabled.protocols', 'TLSv1.3,TLSv1.2'],
     [
-      'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config',
+      'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config',
       `org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${admin}";`,
     ],
     ['sasl.mechanism.controller.protocol', 'PLAIN'],
@@ -163,7 +181,9 @@ export function registrySecureProperties(files: SecretFiles): string {
   const pw = readSecret(files.kafka('registry'));
   return [
     '# Written by saga stack --secure; holds the registry principal password (mode 0600).',
-    'apicurio.kafka.common.security.protocol=SASL_PLAINTEXT',
+    'apicurio.kafka.common.security.protocol=SASL_SSL',
+    'apicurio.kafka.common.ssl.truststore.type=PEM',
+    `apicurio.kafka.common.ssl.truststore.location=${files.tls.caCert}`,
     'apicurio.kafka.common.sasl.mechanism=SCRAM-SHA-512',
     `apicurio.kafka.common.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="registry" password="${pw}";`,
     '',
@@ -175,11 +195,18 @@ export function writePrivateFile(file: string, text: string): void {
   chmodSync(file, 0o600);
 }
 
-/** What a client acting as `principal` needs: addresses, user names, and password *files* (never values). */
+/**
+ * What a client acting as `principal` needs: addresses, user names, the CA file, and password *files* (never
+ * values). NODE_EXTRA_CA_CERTS makes node itself trust the stack's CA, for code that builds its Redis client from
+ * the URL alone (ioredis turns TLS on for `rediss://` but takes a CA only as an option); it is safe to trust
+ * because the CA key no longer exists (src/tls.ts).
+ */
 export function principalEnv(config: StackConfig, principal: Principal): Record<string, string> {
   const files = secretFiles(config);
   const env: Record<string, string> = {
     KAFKA_BROKERS: `${STACK_HOST}:${config.kafka.port}`,
+    KAFKA_SSL: 'true',
+    KAFKA_SSL_CA_FILE: files.tls.caCert,
     KAFKA_SASL_MECHANISM: 'scram-sha-512',
     KAFKA_SASL_USERNAME: principal,
     KAFKA_SASL_PASSWORD_FILE: files.kafka(principal),
@@ -187,20 +214,25 @@ export function principalEnv(config: StackConfig, principal: Principal): Record<
   };
   // The registry principal is Kafka-only: it has no Redis user.
   if (principal !== 'registry') {
-    env.REDIS_URL = `redis://${principal}@${STACK_HOST}:${config.redis.port}`;
+    env.REDIS_URL = `rediss://${principal}@${STACK_HOST}:${config.redis.port}`;
     env.REDIS_PASSWORD_FILE = files.redis(principal);
+    env.REDIS_TLS_CA_FILE = files.tls.caCert;
   }
+  env.NODE_EXTRA_CA_CERTS = files.tls.caCert;
   return env;
 }
 
-/** Credentials of the stack's own tooling (health checks, ACL setup): the admin user on both. */
+/** Credentials of the stack's own tooling (health checks, ACL setup, rotation): the admin user on both, over TLS. */
 export function adminCredentials(config: StackConfig): {
   kafka: { mechanism: 'scram-sha-512'; username: string; password: string };
   redis: { username: string; password: string };
+  /** The CA certificate (PEM text) the stack's own clients verify the servers with. */
+  ca: string;
 } {
   const files = secretFiles(config);
   return {
     kafka: { mechanism: 'scram-sha-512', username: 'admin', password: readSecret(files.kafka('admin')) },
     redis: { username: 'admin', password: readSecret(files.redis('admin')) },
+    ca: `${readSecret(files.tls.caCert)}\n`,
   };
 }

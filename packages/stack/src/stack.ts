@@ -27,6 +27,7 @@ import { applyAcls } from './acls.js';
 import {
   adminCredentials,
   ensureSecrets,
+  ensureStackTls,
   isPrincipal,
   principalEnv,
   PRINCIPALS,
@@ -251,13 +252,20 @@ function probeOf(config: StackConfig, part: PartName, secure: boolean): () => Pr
       return { ok: false, detail: (err as Error).message };
     }
   };
+  const tls = (c: ReturnType<typeof creds>) => (c ? { ca: c.ca } : undefined);
   switch (part) {
     case 'kafka':
-      return guarded(() => probeKafka(config.kafka.port, creds()?.kafka));
+      return guarded(() => {
+        const c = creds();
+        return probeKafka(config.kafka.port, c?.kafka, tls(c));
+      });
     case 'registry':
       return () => probeRegistry(config.registry.port);
     case 'redis':
-      return guarded(() => probeRedis(config.redis.port, creds()?.redis));
+      return guarded(() => {
+        const c = creds();
+        return probeRedis(config.redis.port, c?.redis, tls(c));
+      });
   }
 }
 
@@ -430,8 +438,13 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
       const state = readState(layout.stateFile);
       resolveMode(config, layout, state, opts.secure ?? config.secureRequested);
       const secure = state.secure === true;
-      if (secure)
-        progress({ part: 'stack', message: 'secured mode: SASL/SCRAM + ACLs (Kafka), ACL users (Redis)' });
+      if (secure) {
+        ensureStackTls(config);
+        progress({
+          part: 'stack',
+          message: 'secured mode: TLS + SASL/SCRAM + ACLs (Kafka), TLS + ACL users (Redis)',
+        });
+      }
       const running = new Map<PartName, PartRecord>();
       for (const part of PARTS) {
         const rec = state.parts[part];
@@ -500,10 +513,16 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackUpResult>
             case 'redis': {
               let aclFile: string | undefined;
               if (secure) {
-                aclFile = join(layout.confDir, 'redis-users.acl');
+                aclFile = layout.redisAclFile;
                 writePrivateFile(aclFile, redisAclFile(secretFiles(config)));
               }
-              spec = redisLaunch(config, layout, redisServer!, aclFile);
+              spec = redisLaunch(
+                config,
+                layout,
+                redisServer!,
+                aclFile,
+                secure ? secretFiles(config).tls : undefined,
+              );
               break;
             }
           }
@@ -605,8 +624,8 @@ export async function stackDown(opts: StackDownOptions = {}): Promise<StackDownR
 
 async function redisVersion(config: StackConfig, secure: boolean): Promise<string | null> {
   try {
-    const auth = secure ? adminCredentials(config).redis : undefined;
-    const info = await redisCommand(config.redis.port, ['INFO', 'server'], 2000, auth);
+    const c = secure ? adminCredentials(config) : undefined;
+    const info = await redisCommand(config.redis.port, ['INFO', 'server'], 2000, c?.redis, c && { ca: c.ca });
     return typeof info === 'string' ? (/^redis_version:(.+)$/m.exec(info)?.[1]?.trim() ?? null) : null;
   } catch {
     return null;
@@ -639,7 +658,9 @@ async function statusOf(config: StackConfig, layout: StackLayout, state: StackSt
             ? connection.KAFKA_BROKERS
             : part === 'registry'
               ? connection.SCHEMA_REGISTRY_URL
-              : connection.REDIS_URL,
+              : secure
+                ? connection.REDIS_URL.replace(/^redis:/, 'rediss:')
+                : connection.REDIS_URL,
         version,
         startedAt: running ? rec.startedAt : null,
         logFile: layout.logFile(part),

@@ -5,8 +5,10 @@ import {
   stackEnv,
   stackLogs,
   PRINCIPALS,
+  stackRotate,
   stackStatus,
   stackUp,
+  type RotatedSystem,
   type PartName,
   type PartStatus,
   type StackProgress,
@@ -54,7 +56,7 @@ export function formatStatus(status: StackStatus): string {
       .trimEnd(),
   );
   const mode = status.secure
-    ? 'secured (Kafka SASL/SCRAM-SHA-512 + ACLs, Redis ACL users; `saga stack env <principal>` for clients)'
+    ? 'secured (TLS; Kafka SASL/SCRAM-SHA-512 + ACLs, Redis ACL users; `saga stack env <principal>` for clients)'
     : 'plain (no authentication)';
   return `${lines.join('\n')}\nstack dir: ${status.stackDir}\nmode: ${mode}`;
 }
@@ -79,7 +81,7 @@ export function stackCommand(): Command {
     .option('--json', 'print the resulting status as JSON')
     .option(
       '--secure',
-      'secured mode for a fresh stack dir (also SAGA_STACK_SECURE=1): SASL/SCRAM + ACLs on Kafka, ACL users on Redis',
+      'secured mode for a fresh stack dir (also SAGA_STACK_SECURE=1): TLS, SASL/SCRAM + ACLs on Kafka, ACL users on Redis',
     )
     .action(async (parts: string[], opts: { json?: boolean; secure?: boolean }) => {
       const result = await stackUp({
@@ -145,6 +147,34 @@ export function stackCommand(): Command {
       const quote = (v: string) => (/^[A-Za-z0-9_./:@,=+-]*$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`);
       for (const [k, v] of Object.entries(env))
         console.log(`${opts.export ? 'export ' : ''}${k}=${quote(v)}`);
+    });
+
+  stack
+    .command('rotate')
+    .description(
+      'secured stack: a new Kafka and Redis password for one principal (old one stops working); restart its clients',
+    )
+    .argument('<principal>', PRINCIPALS.join(' | '))
+    .option('--only <system>', 'only kafka or only redis', (v: string): RotatedSystem => {
+      if (v !== 'kafka' && v !== 'redis') throw new InvalidArgumentError('expected kafka or redis');
+      return v;
+    })
+    .option('--json', 'machine-readable output')
+    .action(async (principal: string, opts: { only?: RotatedSystem; json?: boolean }) => {
+      if (!(PRINCIPALS as readonly string[]).includes(principal)) {
+        fail(`unknown principal "${principal}": expected one of ${PRINCIPALS.join(', ')}`, 2);
+      }
+      const result = await stackRotate(principal, {
+        onProgress: printProgress,
+        ...(opts.only ? { systems: [opts.only] } : {}),
+      });
+      if (opts.json) {
+        console.log(JSON.stringify(result));
+        return;
+      }
+      for (const r of result.rotated) console.log(`${r.system}: new password for ${principal} in ${r.file}`);
+      // Clients read *_FILE once at start-up; an open connection stays authenticated until it reconnects.
+      console.log(`restart whatever runs as ${principal} so it reads the new password file`);
     });
 
   stack
