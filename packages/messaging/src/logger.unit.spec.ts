@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from './logger.js';
+import { createLogger, lazyChild } from './logger.js';
 import { loadConnectionConfig } from './connection.js';
 
 describe('logger redaction', () => {
@@ -26,5 +26,40 @@ describe('logger redaction', () => {
     log.info({ env: { REDIS_URL: `redis://x:${canary}@h`, KAFKA_SASL_PASSWORD: canary } }, 'env');
     expect(out).toContain('nested config');
     expect(out).not.toContain(canary);
+  });
+});
+
+describe('lazyChild', () => {
+  it('makes no child until something logs, then logs with the bindings (redacted like any child)', () => {
+    let out = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        out += chunk.toString();
+        cb();
+      },
+    });
+    const parent = createLogger('test', 'warn', sink);
+    let children = 0;
+    const child = parent.child.bind(parent);
+    parent.child = ((...args: Parameters<typeof parent.child>) => {
+      children++;
+      return child(...args);
+    }) as typeof parent.child;
+    const quiet = lazyChild(parent, { orderId: 'o-1' });
+    expect(children).toBe(0);
+    const log = lazyChild(parent, { orderId: 'o-2', password: 'hunter2' });
+    log.warn({ attempt: 2 }, 'retry scheduled');
+    log.info('below the level');
+    expect(children).toBe(1);
+    expect(quiet.level).toBe('warn');
+    expect(children).toBe(2);
+    const line = JSON.parse(out.trim()) as Record<string, unknown>;
+    expect(line).toMatchObject({
+      orderId: 'o-2',
+      attempt: 2,
+      msg: 'retry scheduled',
+      password: '[redacted]',
+    });
+    expect(out).not.toContain('below the level');
   });
 });

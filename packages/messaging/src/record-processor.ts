@@ -2,7 +2,7 @@ import type { SagaEvent } from '@saga/contracts';
 import { deadLetterRecord } from './dead-letter.js';
 import { describeError, type ErrorInfo } from './errors.js';
 import type { EventHandler, HandlerContext } from './handler.js';
-import type { Logger } from './logger.js';
+import { lazyChild, type Logger } from './logger.js';
 import { noMetrics, type MetricsHooks } from './metrics.js';
 import { Headers, toOutboundRecords, type EventCodec, type OutboundRecord } from './publisher.js';
 import { decideRetry, PARKED_RETRY_INTERVAL_MS } from './retry-policy.js';
@@ -96,7 +96,7 @@ export class RecordProcessor {
     retry: RetryItem | undefined,
   ): Promise<Processed> {
     const { handler } = this.deps;
-    const log = this.deps.logger.child({
+    const log = lazyChild(this.deps.logger, {
       orderId: event.metadata.orderId,
       eventId: event.metadata.eventId,
       correlationId: event.metadata.correlationId,
