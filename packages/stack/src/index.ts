@@ -10,6 +10,7 @@ export {
 export {
   PRINCIPALS,
   SERVICE_PRINCIPALS,
+  CONTROLLER_PRINCIPAL,
   REDIS_KEY_PATTERNS,
   SECURE_MESSAGE_MAX_BYTES,
   secretFiles,
@@ -24,6 +25,14 @@ export {
   type StackRotateResult,
   type RotatedSystem,
 } from './rotate.js';
+export {
+  writeComposeSecrets,
+  composeAclTable,
+  COMPOSE_SECRETS_MOUNT,
+  COMPOSE_TLS_SUBJECT,
+  COMPOSE_SCRAM_LISTENERS,
+  COMPOSE_PROPERTY_FILES,
+} from './compose-secrets.js';
 export { ensureTls, tlsFiles, STACK_TLS_SUBJECT, type TlsFiles, type TlsSubject } from './tls.js';
 export { aclPlan, applyAcls, SERVICE_TOPICS, EVENT_TOPICS, type AclGrant } from './acls.js';
 export {

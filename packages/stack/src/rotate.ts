@@ -45,14 +45,14 @@ export interface StackRotateResult {
 }
 
 /** Admin client settings for Kafka's command-line tools: SASL_SSL as the admin principal, the stack's CA. */
-export function adminClientProperties(files: SecretFiles): string {
+export function adminClientProperties(files: SecretFiles, caFile = files.tls.caCert): string {
   const admin = readSecret(files.kafka('admin'));
   return [
     'security.protocol=SASL_SSL',
     'sasl.mechanism=SCRAM-SHA-512',
     `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${admin}";`,
     'ssl.truststore.type=PEM',
-    `ssl.truststore.location=${files.tls.caCert}`,
+    `ssl.truststore.location=${caFile}`,
     '',
   ].join('\n');
 }

@@ -46,7 +46,11 @@ export interface SecretFiles {
 }
 
 export function secretFiles(config: StackConfig): SecretFiles {
-  const dir = join(config.stackDir, 'secrets');
+  return secretFilesIn(join(config.stackDir, 'secrets'));
+}
+
+/** The same layout under any directory (docker compose: `.compose-secrets/`, see src/compose-secrets.ts). */
+export function secretFilesIn(dir: string): SecretFiles {
   return {
     dir,
     kafka: (p) => join(dir, `kafka-${p}.password`),
@@ -80,7 +84,10 @@ export function readSecret(file: string): string {
 
 /** Creates every missing password file (dir 0700, files 0600); existing ones are kept (they match the data). */
 export function ensureSecrets(config: StackConfig): SecretFiles {
-  const files = secretFiles(config);
+  return ensureSecretsIn(secretFiles(config));
+}
+
+export function ensureSecretsIn(files: SecretFiles): SecretFiles {
   mkdirSync(files.dir, { recursive: true, mode: 0o700 });
   chmodSync(files.dir, 0o700);
   const wanted = [
@@ -113,8 +120,6 @@ export function secureKafkaProperties(
   opts: { port: number; controllerPort: number },
   files: SecretFiles,
 ): [string, string | number][] {
-  const admin = readSecret(files.kafka('admin'));
-  const controller = readSecret(files.kafka(CONTROLLER_PRINCIPAL));
   return [
     ['listeners', `SASL_SSL://${STACK_HOST}:${opts.port},CONTROLLER://${STACK_HOST}:${opts.controllerPort}`],
     ['advertised.listeners', `SASL_SSL://${STACK_HOST}:${opts.port}`],
@@ -131,21 +136,36 @@ export function secureKafkaProperties(
     ['ssl.truststore.location', files.tls.caCert],
     ['ssl.client.auth', 'none'],
     ['ssl.enabled.protocols', 'TLSv1.3,TLSv1.2'],
-    [
-      'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config',
-      `org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${admin}";`,
-    ],
+    ...brokerJaasProperties(files, ['sasl_ssl']),
     ['sasl.mechanism.controller.protocol', 'PLAIN'],
     ['listener.name.controller.sasl.enabled.mechanisms', 'PLAIN'],
+    ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
+    ['allow.everyone.if.no.acl.found', 'false'],
+    ['super.users', `User:admin;User:${CONTROLLER_PRINCIPAL}`],
+    ['message.max.bytes', SECURE_MESSAGE_MAX_BYTES],
+  ];
+}
+
+/**
+ * The broker's own logins, which hold passwords: SCRAM as `admin` on each SCRAM listener (its inter-broker client)
+ * and the static PLAIN user of the controller listener. Shared with docker compose (`kafka-jaas.properties`).
+ */
+export function brokerJaasProperties(
+  files: SecretFiles,
+  scramListeners: readonly string[],
+): [string, string][] {
+  const admin = readSecret(files.kafka('admin'));
+  const controller = readSecret(files.kafka(CONTROLLER_PRINCIPAL));
+  return [
+    ...scramListeners.map((l): [string, string] => [
+      `listener.name.${l}.scram-sha-512.sasl.jaas.config`,
+      `org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${admin}";`,
+    ]),
     [
       'listener.name.controller.plain.sasl.jaas.config',
       `org.apache.kafka.common.security.plain.PlainLoginModule required username="${CONTROLLER_PRINCIPAL}" ` +
         `password="${controller}" user_${CONTROLLER_PRINCIPAL}="${controller}";`,
     ],
-    ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
-    ['allow.everyone.if.no.acl.found', 'false'],
-    ['super.users', `User:admin;User:${CONTROLLER_PRINCIPAL}`],
-    ['message.max.bytes', SECURE_MESSAGE_MAX_BYTES],
   ];
 }
 
@@ -177,13 +197,13 @@ export function redisAclFile(files: SecretFiles): string {
  * 0600, read by Quarkus from its working directory) rather than the command line, which `ps`, the state file and
  * the part's log all show. `apicurio.kafkasql.security.sasl.*` is OAuth-only in 3.x, hence kafka.common.
  */
-export function registrySecureProperties(files: SecretFiles): string {
+export function registrySecureProperties(files: SecretFiles, caFile = files.tls.caCert): string {
   const pw = readSecret(files.kafka('registry'));
   return [
     '# Written by saga stack --secure; holds the registry principal password (mode 0600).',
     'apicurio.kafka.common.security.protocol=SASL_SSL',
     'apicurio.kafka.common.ssl.truststore.type=PEM',
-    `apicurio.kafka.common.ssl.truststore.location=${files.tls.caCert}`,
+    `apicurio.kafka.common.ssl.truststore.location=${caFile}`,
     'apicurio.kafka.common.sasl.mechanism=SCRAM-SHA-512',
     `apicurio.kafka.common.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="registry" password="${pw}";`,
     '',
