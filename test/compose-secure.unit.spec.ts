@@ -142,7 +142,7 @@ describe('docker-compose.secure.yml', () => {
       expect(env['KAFKA_SASL_USERNAME']).toBe(principal);
       expect(env['KAFKA_SSL']).toBe('true');
       expect(env['REDIS_URL']).toMatch(/^rediss:\/\//);
-      const files = Object.entries(env).filter(([k]) => k.endsWith('_FILE') || k === 'NODE_EXTRA_CA_CERTS');
+      const files = Object.entries(env).filter(([k]) => k.endsWith('_FILE'));
       for (const [k, v] of files) {
         expect({ k, v }).toEqual({ k, v: expect.stringMatching(/^\/run\/secrets\/[^/]+$/) });
         expect({

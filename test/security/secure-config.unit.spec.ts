@@ -151,7 +151,6 @@ describe('client environment', () => {
       KAFKA_SSL: 'true',
       KAFKA_SSL_CA_FILE: files.tls.caCert,
       REDIS_TLS_CA_FILE: files.tls.caCert,
-      NODE_EXTRA_CA_CERTS: files.tls.caCert,
     });
     const all = JSON.stringify(env);
     expect(all).not.toContain(readSecret(files.kafka('order')));

@@ -34,7 +34,11 @@ export async function openContext(say: (line: string) => void): Promise<BenchCon
   const conn = loadConnectionConfig();
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const skus = benchSkus(runId);
-  const redis = new Redis(conn.redis.url, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
+  const redis = new Redis(conn.redis.url, {
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 3,
+    ...(conn.redis.tls ? { tls: conn.redis.tls } : {}),
+  });
   await setStock(redis, skus.stocked, BENCH_INITIAL_STOCK);
   await setStock(redis, skus.soldOut, 0);
   // The client's logs would land on stdout, which is the summary's; a broker outage shows in the progress lines

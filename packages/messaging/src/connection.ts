@@ -22,7 +22,7 @@ const ConnectionEnv = z.object({
   KAFKA_SASL_PASSWORD: z.string().optional(),
   KAFKA_SSL: z.enum(['true', 'false']).optional(),
   // A private CA (PEM) the brokers' / Redis' certificates must chain to, e.g. the secured local stack's. Without it
-  // TLS trusts node's default CAs (plus NODE_EXTRA_CA_CERTS).
+  // TLS trusts node's default CAs.
   KAFKA_SSL_CA_FILE: z.string().optional(),
   REDIS_TLS_CA_FILE: z.string().optional(),
   SCHEMA_REGISTRY_USERNAME: z.string().optional(),
@@ -90,7 +90,7 @@ export interface ConnectionConfig {
   schemaRegistry: { url: string; username?: string; password?: string };
   /**
    * `tls` is set when REDIS_TLS_CA_FILE is: pass it as ioredis' `tls` option. A `rediss://` URL alone turns TLS on
-   * in ioredis with node's default CAs (plus NODE_EXTRA_CA_CERTS).
+   * in ioredis with node's default CAs.
    */
   redis: { url: string; tls?: TlsTrust };
 }

@@ -110,6 +110,8 @@ export async function startService(
     enableAutoPipelining: true,
     maxRetriesPerRequest: 2,
     lazyConnect: true,
+    // A secured stack's Redis speaks TLS under its own CA (REDIS_TLS_CA_FILE).
+    ...(config.connection.redis.tls ? { tls: config.connection.redis.tls } : {}),
   });
   await redis.connect();
   const kafka = createKafka(config.connection, `${module.name}-${process.pid}`, logger);

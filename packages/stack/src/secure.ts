@@ -217,9 +217,7 @@ export function writePrivateFile(file: string, text: string): void {
 
 /**
  * What a client acting as `principal` needs: addresses, user names, the CA file, and password *files* (never
- * values). NODE_EXTRA_CA_CERTS makes node itself trust the stack's CA, for code that builds its Redis client from
- * the URL alone (ioredis turns TLS on for `rediss://` but takes a CA only as an option); it is safe to trust
- * because the CA key no longer exists (src/tls.ts).
+ * values). Clients pass the CA themselves (kafkajs `ssl.ca`, ioredis `tls.ca`), so nothing trusts it process-wide.
  */
 export function principalEnv(config: StackConfig, principal: Principal): Record<string, string> {
   const files = secretFiles(config);
@@ -238,7 +236,6 @@ export function principalEnv(config: StackConfig, principal: Principal): Record<
     env.REDIS_PASSWORD_FILE = files.redis(principal);
     env.REDIS_TLS_CA_FILE = files.tls.caCert;
   }
-  env.NODE_EXTRA_CA_CERTS = files.tls.caCert;
   return env;
 }
 
