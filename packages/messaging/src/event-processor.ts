@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import { CoalescingSender, type OutboundRecord } from './publisher.js';
 import { RecordProcessor, type Processed, type RecordProcessorDeps } from './record-processor.js';
 import type { RawRecord, RetryItem, RetryStore } from './retry-store.js';
+import { KeyLock } from './key-lock.js';
 import { DEFAULT_COMMIT_INTERVAL_MS, OffsetCommitter } from './offset-committer.js';
 
 export interface EventProcessorOptions extends Omit<RecordProcessorDeps, 'onScheduled'> {
@@ -90,6 +91,11 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
     allowAutoTopicCreation: false,
   });
   const sender = new CoalescingSender(opts.producer);
+  const keyLock = new KeyLock();
+  const processExclusive = (raw: RawRecord, retry?: RetryItem): Promise<Processed> =>
+    raw.key === null
+      ? processor.process(raw, retry)
+      : keyLock.run(raw.key, () => processor.process(raw, retry));
   const committer = new OffsetCommitter(
     (offsets) => consumer.commitOffsets(offsets),
     opts.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS,
@@ -132,7 +138,7 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
     }, 1_000);
     try {
       await forEachGroup([...byKey.values()], opts.keyConcurrency ?? 64, async (raw) => {
-        const done = await processor.process(raw);
+        const done = await processExclusive(raw);
         outbound.push(...done.outbound);
       });
     } finally {
@@ -152,7 +158,7 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
   async function runRetry(item: RetryItem): Promise<void> {
     let done: Processed;
     try {
-      done = await processor.process(item.record, item);
+      done = await processExclusive(item.record, item);
     } catch (err) {
       // The messaging path itself failed (registry/Redis/Kafka): leave the lease to expire and try again then.
       log.warn({ err, retryId: item.id }, 'retry could not run; it comes back when its lease expires');
