@@ -99,47 +99,50 @@ export async function sendRecords(producer: Producer, records: readonly Outbound
 }
 
 /**
- * Coalesces the output of batches processed at the same time (one per partition) into shared produce requests: a
- * fetch round over many partitions then costs a few round trips instead of one per partition. Each caller still
- * waits for its own records to be acknowledged before committing its offsets.
+ * Coalesces the output of batches processed at the same time (one per partition) into shared produce requests, like
+ * a group commit: with no request in flight, what was queued in this turn of the event loop goes out at once (no
+ * linger at low load); while a request is in flight, everything that arrives meanwhile waits and goes out together
+ * right after it (bigger requests exactly when the load is high). One request at a time keeps the records of one
+ * key in order. Each caller still waits for its own records to be acknowledged before committing its offsets.
  */
 export class CoalescingSender {
   private queue: { records: readonly OutboundRecord[]; done: (err?: Error) => void }[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  private scheduled = false;
+  private inFlight = false;
 
-  constructor(
-    private readonly producer: Producer,
-    private readonly lingerMs = 1,
-  ) {}
+  constructor(private readonly producer: Producer) {}
 
   send(records: readonly OutboundRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({
-        records,
-        done: (err) => (err ? reject(err) : resolve()),
-      });
-      this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
+      this.queue.push({ records, done: (err) => (err ? reject(err) : resolve()) });
+      this.schedule();
     });
   }
 
-  private flush(): void {
-    this.timer = undefined;
+  private schedule(): void {
+    if (this.scheduled || this.inFlight || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
     const taken = this.queue;
     this.queue = [];
-    // Flushes run one after another, so records of one key never overtake each other between flushes.
-    this.flushing = this.flushing.then(async () => {
-      try {
-        await sendRecords(
-          this.producer,
-          taken.flatMap((t) => t.records),
-        );
-        for (const t of taken) t.done();
-      } catch (err) {
-        const error = err instanceof Error ? err : new Error('produce failed', { cause: err });
-        for (const t of taken) t.done(error);
-      }
-    });
+    this.inFlight = true;
+    try {
+      await sendRecords(
+        this.producer,
+        taken.flatMap((t) => t.records),
+      );
+      for (const t of taken) t.done();
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error('produce failed', { cause: err });
+      for (const t of taken) t.done(error);
+    } finally {
+      this.inFlight = false;
+      this.schedule();
+    }
   }
 }

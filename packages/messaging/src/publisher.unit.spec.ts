@@ -1,4 +1,5 @@
-import { chunkRecords, type OutboundRecord } from './publisher.js';
+import type { Producer } from 'kafkajs';
+import { chunkRecords, CoalescingSender, type OutboundRecord } from './publisher.js';
 
 const record = (key: string, bytes: number): OutboundRecord => ({
   topic: 'payments',
@@ -27,5 +28,71 @@ describe('produce request chunking', () => {
 
   it('returns nothing for nothing', () => {
     expect(chunkRecords([])).toEqual([]);
+  });
+});
+
+describe('CoalescingSender', () => {
+  const rec = (key: string): OutboundRecord => ({
+    topic: 'orders',
+    key,
+    value: Buffer.from(key),
+    headers: {},
+  });
+  type Call = { keys: string[]; release: (err?: Error) => void };
+  function fakeProducer() {
+    const calls: Call[] = [];
+    const producer = {
+      sendBatch: ({ topicMessages }: { topicMessages: { messages: { key: string | null }[] }[] }) =>
+        new Promise<void>((resolve, reject) => {
+          calls.push({
+            keys: topicMessages.flatMap((t) => t.messages.map((m) => String(m.key))),
+            release: (err) => (err ? reject(err) : resolve()),
+          });
+        }),
+    } as unknown as Producer;
+    return { calls, producer };
+  }
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('sends what is queued in one turn as one request, without waiting for a timer', async () => {
+    const { calls, producer } = fakeProducer();
+    const sender = new CoalescingSender(producer);
+    const a = sender.send([rec('a')]);
+    const b = sender.send([rec('b'), rec('c')]);
+    await turn();
+    expect(calls.map((c) => c.keys)).toEqual([['a', 'b', 'c']]);
+    calls[0]!.release();
+    await expect(Promise.all([a, b])).resolves.toEqual([undefined, undefined]);
+  });
+
+  it('holds what arrives during a request and sends it together right after, in order', async () => {
+    const { calls, producer } = fakeProducer();
+    const sender = new CoalescingSender(producer);
+    const first = sender.send([rec('a1')]);
+    await turn();
+    const second = sender.send([rec('a2')]);
+    const third = sender.send([rec('b1')]);
+    await turn();
+    expect(calls).toHaveLength(1);
+    calls[0]!.release();
+    await first;
+    await turn();
+    expect(calls.map((c) => c.keys)).toEqual([['a1'], ['a2', 'b1']]);
+    calls[1]!.release();
+    await Promise.all([second, third]);
+  });
+
+  it('fails every caller of a failed request, and the next request still goes out', async () => {
+    const { calls, producer } = fakeProducer();
+    const sender = new CoalescingSender(producer);
+    const a = sender.send([rec('a')]);
+    await turn();
+    const b = sender.send([rec('b')]);
+    calls[0]!.release(new Error('broker gone'));
+    await expect(a).rejects.toThrow('broker gone');
+    await turn();
+    expect(calls.map((c) => c.keys)).toEqual([['a'], ['b']]);
+    calls[1]!.release();
+    await expect(b).resolves.toBeUndefined();
   });
 });

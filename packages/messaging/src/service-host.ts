@@ -12,7 +12,12 @@ import {
   type Topic,
 } from '@saga/contracts';
 import { loadConnectionConfig, type ConnectionConfig } from './connection.js';
-import { createEventProcessor, type EventProcessor } from './event-processor.js';
+import {
+  createEventProcessor,
+  DEFAULT_FETCH,
+  type EventProcessor,
+  type FetchTuning,
+} from './event-processor.js';
 import type { EventHandler } from './handler.js';
 import { createHttpServer } from './health-server.js';
 import { createKafka } from './kafka.js';
@@ -35,6 +40,8 @@ export interface ServiceConfig {
   httpHost: string;
   /** Multiplies every retry delay: 1 in production, e.g. 0.01 in tests and demos. */
   timeScale: number;
+  /** Consumer fetch tuning: a fetch returns once `minBytes` are there or after `maxWaitMs`. */
+  fetch: FetchTuning;
   connection: ConnectionConfig;
 }
 
@@ -42,6 +49,9 @@ const ServiceEnv = z.object({
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HTTP_HOST: z.string().default('127.0.0.1'),
   SAGA_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
+  SAGA_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(1_048_576).default(DEFAULT_FETCH.minBytes),
+  SAGA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(5_000).default(DEFAULT_FETCH.maxWaitMs),
+  SAGA_MIN_ROUND_MS: z.coerce.number().int().min(0).max(1_000).default(DEFAULT_FETCH.minRoundMs),
 });
 
 export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -51,6 +61,11 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     httpPort: e.HTTP_PORT ?? DEFAULT_HTTP_PORTS[service],
     httpHost: e.HTTP_HOST,
     timeScale: e.SAGA_TIME_SCALE,
+    fetch: {
+      minBytes: e.SAGA_FETCH_MIN_BYTES,
+      maxWaitMs: e.SAGA_FETCH_MAX_WAIT_MS,
+      minRoundMs: e.SAGA_MIN_ROUND_MS,
+    },
     connection: loadConnectionConfig(env),
   };
 }
@@ -150,6 +165,7 @@ export async function startService(
     timeScale: config.timeScale,
     groupId: module.name,
     topics: [...module.topics],
+    fetch: config.fetch,
     metrics,
     tracing,
     onFatal: (err) => {
