@@ -72,6 +72,17 @@ export class RecordProcessor {
     }
     const attempt = retry?.attempt ?? 1;
     this.metrics.consumed(event.type);
+    // A redelivery (offsets are committed every 200 ms, so a crash replays the last ones) of an input whose retry
+    // is already scheduled must not run the side effect again beside it: the durable retry owns that input now.
+    if (
+      !retry &&
+      (await this.deps.retries.isPending(retryItemId(event.metadata.orderId, event.metadata.eventId)))
+    ) {
+      return {
+        disposition: { kind: 'ignored', reason: 'a retry of this event is already pending' },
+        outbound: [],
+      };
+    }
     // A retry's raw record is the original one, headers included: the retry continues the original trace.
     return this.tracing.consume(
       `${handler.service} process ${event.type}`,

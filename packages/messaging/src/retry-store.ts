@@ -85,6 +85,11 @@ export class RetryStore {
     return (await this.first(this.due, this.items, item.id, JSON.stringify(item), item.dueAt)) === 1;
   }
 
+  /** Whether a retry (or a parked item) of this input is waiting in the schedule. */
+  async isPending(id: string): Promise<boolean> {
+    return (await this.redis.hexists(this.items, id)) === 1;
+  }
+
   /** A claimed retry failed again: next attempt at its due time. */
   async reschedule(item: RetryItem): Promise<void> {
     await this.redis

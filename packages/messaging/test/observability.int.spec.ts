@@ -11,23 +11,19 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { createSerde, SagaError, type OrderCreated, type SagaEvent } from '@saga/contracts';
+import { SagaError } from '@saga/contracts';
 import {
   createLogger,
   createTracing,
   DeadLetterHeaders,
-  Headers,
-  loadConnectionConfig,
   RecordProcessor,
   RetryStore,
   ServiceMetrics,
   TraceHeaders,
   type EventHandler,
-  type RawRecord,
 } from '@saga/messaging';
+import { codec, conn, flakyHandler, orderCreated, rawOf } from './record-fixtures.js';
 
-const conn = loadConnectionConfig();
-const codec = createSerde(conn.schemaRegistry);
 const PARENT_SPAN = '00f067aa0ba902b7';
 const parentOf = (traceId: string) => `00-${traceId}-${PARENT_SPAN}-01`;
 let redis: Redis;
@@ -37,71 +33,6 @@ beforeAll(async () => {
   await redis.connect();
 });
 afterAll(() => redis.quit());
-
-function orderCreated(orderId: string): OrderCreated {
-  return {
-    type: 'OrderCreated',
-    metadata: {
-      eventId: randomUUID(),
-      orderId,
-      correlationId: orderId,
-      causationId: null,
-      occurredAt: Date.now(),
-      producer: 'order',
-      attempt: 1,
-    },
-    order: {
-      customerId: 'c',
-      sku: 'SKU-1',
-      quantity: 1,
-      amount: 100,
-      currency: 'EUR',
-      shippingAddress: { recipient: 'A', line1: 'l', line2: null, city: 'c', postalCode: 'p', country: 'DE' },
-    },
-    paymentToken: 'tok_approve',
-  };
-}
-
-async function rawOf(event: SagaEvent, traceparent: string): Promise<RawRecord> {
-  return {
-    topic: 'orders',
-    partition: 0,
-    offset: '7',
-    key: event.metadata.orderId,
-    value: (await codec.encode(event)).toString('base64'),
-    headers: { [Headers.eventType]: event.type, [TraceHeaders.traceparent]: traceparent },
-  };
-}
-
-/** Fails `failures` times with `error`, then answers with one PaymentAuthorized. */
-function flakyHandler(failures: number, error: SagaError): EventHandler {
-  let calls = 0;
-  return {
-    service: 'payment',
-    consumes: new Set(['OrderCreated']),
-    handle(event) {
-      if (calls++ < failures) return Promise.reject(error);
-      const e = event as OrderCreated;
-      return Promise.resolve({
-        kind: 'emit' as const,
-        events: [
-          {
-            type: 'PaymentAuthorized',
-            metadata: {
-              ...e.metadata,
-              eventId: randomUUID(),
-              causationId: e.metadata.eventId,
-              producer: 'payment',
-            },
-            order: e.order,
-            authorizationId: 'auth-1',
-          },
-        ],
-      });
-    },
-    onRetriesExhausted: () => Promise.resolve({ kind: 'park' }),
-  };
-}
 
 function setup(handler: EventHandler) {
   const service = `obs-${randomUUID().slice(0, 8)}`;
