@@ -2,9 +2,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { Kafka } from './kafka.js';
 import type { Logger } from './logger.js';
-import { CoalescingSender, type OutboundRecord } from './publisher.js';
-import { RecordProcessor, type Processed, type RecordProcessorDeps } from './record-processor.js';
-import type { RawRecord, RetryItem, RetryStore } from './retry-store.js';
+import { CoalescingSender, Headers, type OutboundRecord } from './publisher.js';
+import {
+  RecordProcessor,
+  type PendingLookup,
+  type Processed,
+  type RecordProcessorDeps,
+} from './record-processor.js';
+import { retryItemId, type RawRecord, type RetryItem, type RetryStore } from './retry-store.js';
 import { KeyLock } from './key-lock.js';
 import { DEFAULT_COMMIT_INTERVAL_MS, OffsetCommitter } from './offset-committer.js';
 
@@ -110,10 +115,25 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
   });
   const sender = new CoalescingSender(opts.producer);
   const keyLock = new KeyLock();
-  const processExclusive = (raw: RawRecord, retry?: RetryItem): Promise<Processed> =>
+  const processExclusive = (
+    raw: RawRecord,
+    retry?: RetryItem,
+    pending?: PendingLookup,
+  ): Promise<Processed> =>
     raw.key === null
-      ? processor.process(raw, retry)
-      : keyLock.run(raw.key, () => processor.process(raw, retry));
+      ? processor.process(raw, retry, pending)
+      : keyLock.run(raw.key, () => processor.process(raw, retry, pending));
+
+  /** One lookup per batch of the retries pending for its inputs (each record would otherwise ask on its own). */
+  async function lookUpPending(records: readonly RawRecord[]): Promise<PendingLookup> {
+    const checked = new Set<string>();
+    for (const r of records) {
+      const orderId = r.headers[Headers.orderId];
+      const eventId = r.headers[Headers.eventId];
+      if (orderId && eventId) checked.add(retryItemId(orderId, eventId));
+    }
+    return { checked, pending: await opts.retries.pendingAmong([...checked]) };
+  }
   const committer = new OffsetCommitter(
     (offsets) => consumer.commitOffsets(offsets),
     opts.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS,
@@ -150,6 +170,7 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
       g.push(raw);
     }
     const outbound: OutboundRecord[] = [];
+    const pending = await lookUpPending([...byKey.values()].flat());
     // kafkajs heartbeats only when asked: a slow handler (a port that takes seconds) must not cost the instance its
     // membership, or its partitions would bounce between instances that each time out on the same record.
     const beat = setInterval(() => {
@@ -157,7 +178,7 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
     }, 1_000);
     try {
       await forEachGroup([...byKey.values()], opts.keyConcurrency ?? 64, async (raw) => {
-        const done = await processExclusive(raw);
+        const done = await processExclusive(raw, undefined, pending);
         outbound.push(...done.outbound);
       });
     } finally {

@@ -22,6 +22,11 @@ export interface Processed {
   outbound: OutboundRecord[];
 }
 
+export interface PendingLookup {
+  checked: ReadonlySet<string>;
+  pending: ReadonlySet<string>;
+}
+
 export interface RecordProcessorDeps {
   handler: EventHandler;
   codec: EventCodec;
@@ -53,7 +58,11 @@ export class RecordProcessor {
     this.tracing = deps.tracing ?? createTracing();
   }
 
-  async process(raw: RawRecord, retry?: RetryItem): Promise<Processed> {
+  /**
+   * `pending`: the retry ids the event processor already looked up for the whole batch (by the ids in the headers);
+   * an input whose id was not looked up (no headers, or headers that disagree with the payload) is asked for here.
+   */
+  async process(raw: RawRecord, retry?: RetryItem, pending?: PendingLookup): Promise<Processed> {
     const { handler, codec } = this.deps;
     const headerType = raw.headers[Headers.eventType];
     if (headerType && !handler.consumes.has(headerType as SagaEvent['type'])) {
@@ -74,10 +83,9 @@ export class RecordProcessor {
     this.metrics.consumed(event.type);
     // A redelivery (offsets are committed every 200 ms, so a crash replays the last ones) of an input whose retry
     // is already scheduled must not run the side effect again beside it: the durable retry owns that input now.
-    if (
-      !retry &&
-      (await this.deps.retries.isPending(retryItemId(event.metadata.orderId, event.metadata.eventId)))
-    ) {
+    const id = retryItemId(event.metadata.orderId, event.metadata.eventId);
+    const pendingHere = pending?.checked.has(id) ? pending.pending.has(id) : undefined;
+    if (!retry && (pendingHere ?? (await this.deps.retries.isPending(id)))) {
       return {
         disposition: { kind: 'ignored', reason: 'a retry of this event is already pending' },
         outbound: [],

@@ -90,6 +90,13 @@ export class RetryStore {
     return (await this.redis.hexists(this.items, id)) === 1;
   }
 
+  /** The ids among `ids` with a retry (or a parked item) waiting: one round trip for a whole batch. */
+  async pendingAmong(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const found = await this.redis.hmget(this.items, ...ids);
+    return new Set(ids.filter((_, i) => found[i] !== null));
+  }
+
   /** A claimed retry failed again: next attempt at its due time. */
   async reschedule(item: RetryItem): Promise<void> {
     await this.redis

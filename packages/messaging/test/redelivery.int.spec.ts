@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { SagaError } from '@saga/contracts';
-import { createLogger, RecordProcessor, RetryStore, type EventHandler } from '@saga/messaging';
+import { createLogger, RecordProcessor, retryItemId, RetryStore, type EventHandler } from '@saga/messaging';
 import { codec, conn, orderCreated, rawOf } from './record-fixtures.js';
 
 let redis: Redis;
@@ -66,5 +66,36 @@ describe('record processor: redelivered input', () => {
     await retries.complete(item!.id);
     await processor.process(raw);
     expect(handler.calls).toBe(3);
+  });
+
+  it('takes the batch lookup when the processor is given one, and asks Redis for ids it does not cover', async () => {
+    const service = `redeliver-${randomUUID().slice(0, 8)}`;
+    const retries = new RetryStore(redis, service);
+    const handler = counting();
+    const processor = new RecordProcessor({
+      handler,
+      codec,
+      retries,
+      logger: createLogger(service, 'silent'),
+      timeScale: 0.001,
+    });
+    const event = orderCreated(`ord-${randomUUID()}`);
+    const raw = await rawOf(event, `00-${'3'.repeat(32)}-${'4'.repeat(16)}-01`);
+    const id = retryItemId(event.metadata.orderId, event.metadata.eventId);
+    expect(await retries.pendingAmong([id, 'other|id'])).toEqual(new Set());
+    await processor.process(raw);
+    expect(await retries.pendingAmong([id, 'other|id'])).toEqual(new Set([id]));
+
+    // Looked up as pending: ignored without a handler call.
+    const ignored = await processor.process(raw, undefined, {
+      checked: new Set([id]),
+      pending: new Set([id]),
+    });
+    expect(ignored.disposition.kind).toBe('ignored');
+    expect(handler.calls).toBe(1);
+    // Not covered by the lookup (e.g. no headers): the processor asks Redis itself and still ignores it.
+    const asked = await processor.process(raw, undefined, { checked: new Set(), pending: new Set() });
+    expect(asked.disposition.kind).toBe('ignored');
+    expect(handler.calls).toBe(1);
   });
 });
