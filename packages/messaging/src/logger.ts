@@ -49,11 +49,16 @@ export function createLogger(
  * A child logger made on first use. The runtime binds ids to a child per record, but most records log nothing at
  * the configured level, and pino builds (and redacts) a child's bindings eagerly: ~4 % of a busy service's CPU.
  */
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+const noop = (): void => undefined;
+
 export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
   let child: Logger | undefined;
   const real = (): Logger => (child ??= parent.child(bindings));
   return new Proxy(parent, {
     get(_target, prop) {
+      // A call below the level (e.g. a handler's debug line) must not build the child either.
+      if (typeof prop === 'string' && LEVELS.has(prop) && !child && !parent.isLevelEnabled(prop)) return noop;
       const target = real();
       const value: unknown = Reflect.get(target, prop, target);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;

@@ -46,6 +46,8 @@ describe('lazyChild', () => {
       return child(...args);
     }) as typeof parent.child;
     const quiet = lazyChild(parent, { orderId: 'o-1' });
+    quiet.debug({ op: 'authorize' }, 'below the level');
+    quiet.info('below the level');
     expect(children).toBe(0);
     const log = lazyChild(parent, { orderId: 'o-2', password: 'hunter2' });
     log.warn({ attempt: 2 }, 'retry scheduled');
