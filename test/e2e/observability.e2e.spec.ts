@@ -101,7 +101,17 @@ describe('observability', () => {
     const before = await scrapeAll();
     const orderId = await placeViaHttp(sku);
     expect((await saga.waitForTerminal(orderId)).status).toBe('shipped');
-    const after = await scrapeAll();
+    // The order is terminal in Redis as soon as its state commits; the OrderShipped record (and its counters) follow
+    // once the produce is acknowledged, a few milliseconds later.
+    const after = await pollUntil(
+      async () => {
+        const a = await scrapeAll();
+        const shipped = (x: typeof a) =>
+          x.order.value('saga_events_produced_total', { service: 'order', type: 'OrderShipped' });
+        return shipped(a) > shipped(before) ? a : undefined;
+      },
+      { timeoutMs: 10_000, description: 'the order service counting its OrderShipped' },
+    );
 
     const delta = (s: ServiceName, name: string, labels: Record<string, string>) =>
       after[s].value(name, { service: s, ...labels }) - before[s].value(name, { service: s, ...labels });
