@@ -7,9 +7,10 @@
 //     → topic B (6 partitions) → sink (this process, kafkajs) measuring latency = sink receive time − source timestamp
 //
 // The relay has the runtime's semantics (packages/messaging): consumer with sessionTimeout 10 s, heartbeat 1 s,
-// maxWait 50 ms, 256 KB per partition, autocommit off; the output of everything consumed within 1 ms goes out in
-// one produce request (CoalescingSender, flushes one after another, requests ≤ 768 KB), and the last acked offset
-// per partition is committed for all partitions in one request every 200 ms (OffsetCommitter). kafkajs consumes
+// maxWait 50 ms, 256 KB per partition, autocommit off; output goes through the runtime's own CoalescingSender (one
+// request in flight; what arrives meanwhile goes out together right after it; requests ≤ 768 KB), and the last
+// acked offset per partition is committed for all partitions in one request every 200 ms (the runtime's
+// OffsetCommitter). Both are imported from @saga/messaging (built: `npm run build`). kafkajs consumes
 // with eachBatch + partitionsConsumedConcurrently 64 (a batch holds its partition until its output is acked);
 // platformatic consumes a MessagesStream and pauses it while more than --max-unacked records await their ack.
 // The source and the sink are the same kafkajs code for every client, so only the relay differs. The source stamps
@@ -31,11 +32,10 @@
 // Usage (from the repo root):
 //   node packages/bench/bin/client-compare.mjs [--clients kafkajs,platformatic] [--rates 500,2000,5000]
 //        [--duration 20] [--value-bytes 600] [--keys 10000] [--partitions 6] [--drain-s 30]
-//        [--max-unacked 2000] [--sender runtime|drain] [--pause-s 5] [--json results.json]
+//        [--max-unacked 2000] [--pause-s 5] [--json results.json]
 // Runs are sequential (one pipeline at a time); clients alternate within each rate, in the order given.
-// --sender drain: instead of the runtime's sender (each 1 ms linger becomes its own request, queued behind the
-// request in flight), a request takes everything queued when its turn comes. A streaming consumer hands over many
-// small chunks while a produce is in flight; with the runtime's sender each becomes its own serialized request.
+// (Runs A–C in BENCHMARKS.md used the runtime's former 1 ms-linger sender; run D's `--sender drain`, a
+// request taking everything queued when its turn comes, is how the runtime's sender works now, and the only mode.)
 // Requires Node ≥ 20.19.4 for @platformatic/kafka 1.x (a devDependency of @saga/bench).
 
 import { fork } from 'node:child_process';
@@ -45,6 +45,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import hdr from 'hdr-histogram-js';
 import kafkajs from 'kafkajs';
+import { chunkRecords, CoalescingSender, DEFAULT_COMMIT_INTERVAL_MS, OffsetCommitter } from '@saga/messaging';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const { Kafka, logLevel } = kafkajs;
@@ -61,7 +62,6 @@ const { values: opt } = parseArgs({
     partitions: { type: 'string', default: '6' },
     'drain-s': { type: 'string', default: '30' },
     'max-unacked': { type: 'string', default: '2000' },
-    sender: { type: 'string', default: 'runtime' },
     'pause-s': { type: 'string', default: '5' },
     json: { type: 'string', default: '' },
     in: { type: 'string', default: '' },
@@ -71,9 +71,7 @@ const { values: opt } = parseArgs({
 });
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-const COMMIT_INTERVAL_MS = 200; // packages/messaging/src/offset-committer.ts
-const LINGER_MS = 1; // packages/messaging/src/publisher.ts CoalescingSender
-const MAX_REQUEST_BYTES = 768 * 1024; // packages/messaging/src/publisher.ts
+const COMMIT_INTERVAL_MS = DEFAULT_COMMIT_INTERVAL_MS;
 const CONSUMER = {
   sessionTimeout: 10_000,
   heartbeatInterval: 1_000,
@@ -82,104 +80,17 @@ const CONSUMER = {
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// Shared by both relays: the runtime's coalescing sender and offset committer, client-agnostic.
+// Shared by both relays: the runtime's own sender, offset committer and request chunking (@saga/messaging, built).
 
-/** Splits records into requests of at most MAX_REQUEST_BYTES, keeping their order. */
-function chunk(records) {
-  const out = [];
-  let cur = [];
-  let bytes = 0;
-  for (const r of records) {
-    const size = 64 + r.value.length + (r.key?.length ?? 0) + 64;
-    if (cur.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(r);
-    bytes += size;
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
-}
+/** `produce` one request at a time, each under the broker's size limit, as the runtime does. */
+const runtimeSender = (produce) =>
+  new CoalescingSender(async (records) => {
+    for (const c of chunkRecords(records)) await produce(c);
+  });
 
-/** Everything handed in within LINGER_MS goes out together; flushes run one after another. */
-class CoalescingSender {
-  queue = [];
-  timer = undefined;
-  flushing = Promise.resolve();
-  constructor(produce) {
-    this.produce = produce; // (records) => Promise<void>, resolves when acked by all ISRs
-  }
-  send(records) {
-    if (records.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.queue.push({ records, resolve, reject });
-      this.timer ??= setTimeout(() => this.flush(), LINGER_MS);
-    });
-  }
-  take() {
-    const taken = this.queue;
-    this.queue = [];
-    return taken;
-  }
-  flush() {
-    this.timer = undefined;
-    // runtime: a flush takes what was queued when its 1 ms linger ended, and waits behind the flushes before it.
-    // drain (--sender drain): a flush takes everything queued when its turn comes (later turns find nothing).
-    const early = opt.sender === 'drain' ? undefined : this.take();
-    this.flushing = this.flushing.then(async () => {
-      const taken = early ?? this.take();
-      if (taken.length === 0) return;
-      try {
-        for (const c of chunk(taken.flatMap((t) => t.records))) await this.produce(c);
-        for (const t of taken) t.resolve();
-      } catch (err) {
-        for (const t of taken) t.reject(err);
-      }
-    });
-  }
-}
-
-/** One commit request for all partitions per interval, one at a time; only acked offsets, only forward. */
-class OffsetCommitter {
-  pending = new Map();
-  inFlight = undefined;
-  timer = undefined;
-  constructor(commit, onError) {
-    this.commit = commit; // ([{ topic, partition, offset: string (next offset) }]) => Promise<void>
-    this.onError = onError;
-  }
-  acked(topic, partition, lastOffset) {
-    const key = `${topic}\u0000${partition}`;
-    const next = BigInt(lastOffset) + 1n;
-    const cur = this.pending.get(key);
-    if (cur && BigInt(cur.offset) >= next) return;
-    this.pending.set(key, { topic, partition, offset: next.toString() });
-  }
-  reset() {
-    this.pending.clear();
-  }
-  start() {
-    this.timer = setInterval(() => this.flush().catch(this.onError), COMMIT_INTERVAL_MS);
-  }
-  stop() {
-    clearInterval(this.timer);
-  }
-  async flush() {
-    while (this.inFlight) await this.inFlight.catch(() => undefined);
-    if (this.pending.size === 0) return;
-    const offsets = [...this.pending.values()];
-    this.pending.clear();
-    this.inFlight = this.commit(offsets)
-      .catch((err) => {
-        for (const o of offsets) this.acked(o.topic, o.partition, (BigInt(o.offset) - 1n).toString());
-        throw err;
-      })
-      .finally(() => (this.inFlight = undefined));
-    await this.inFlight;
-  }
-}
+/** The runtime's committer; `fail` on a failed commit (the runtime logs it and retries at the next interval). */
+const runtimeCommitter = (commit, fail) =>
+  new OffsetCommitter(commit, COMMIT_INTERVAL_MS, { warn: ({ err }) => fail('commit', err) });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Relay child process: --role relay --client kafkajs|platformatic --in A --out B --group G
@@ -209,13 +120,10 @@ async function relayKafkajs(stats, fail) {
     maxBytesPerPartition: CONSUMER.maxBytesPerPartition,
     allowAutoTopicCreation: false,
   });
-  const sender = new CoalescingSender((records) =>
+  const sender = runtimeSender((records) =>
     producer.sendBatch({ acks: -1, topicMessages: [{ topic: opt.out, messages: records }] }),
   );
-  const committer = new OffsetCommitter(
-    (offsets) => consumer.commitOffsets(offsets),
-    (err) => fail('commit', err),
-  );
+  const committer = runtimeCommitter((offsets) => consumer.commitOffsets(offsets), fail);
   let joined;
   const ready = new Promise((r) => (joined = r));
   consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -277,15 +185,15 @@ async function relayPlatformatic(stats, fail) {
   });
   for (const c of [producer, consumer]) c.on('error', (err) => fail('client error', err));
   consumer.on('consumer:heartbeat:error', (p) => fail('heartbeat', p.error));
-  const sender = new CoalescingSender((records) =>
+  const sender = runtimeSender((records) =>
     producer.send({ messages: records.map((r) => ({ ...r, topic: opt.out })), acks: -1 }),
   );
-  const committer = new OffsetCommitter(
+  const committer = runtimeCommitter(
     (offsets) =>
       consumer.commit({
         offsets: offsets.map((o) => ({ ...o, offset: BigInt(o.offset), leaderEpoch: -1 })),
       }),
-    (err) => fail('commit', err),
+    fail,
   );
   consumer.on('consumer:group:join', () => {
     stats.joins++;
@@ -347,7 +255,7 @@ async function relayPlatformatic(stats, fail) {
   while (!consumer.assignments?.length) await delay(20);
   return async () => {
     await stream.close();
-    await sender.flushing;
+    while (unacked > 0) await delay(10);
     await committer.flush();
     committer.stop();
     await consumer.close();
@@ -411,20 +319,7 @@ function brokerPid() {
 function startRelay(client, inTopic, outTopic, group) {
   const child = fork(
     new URL(import.meta.url).pathname,
-    [
-      '--role',
-      'relay',
-      '--client',
-      client,
-      '--in',
-      inTopic,
-      '--out',
-      outTopic,
-      '--group',
-      group,
-      '--sender',
-      opt.sender,
-    ],
+    ['--role', 'relay', '--client', client, '--in', inTopic, '--out', outTopic, '--group', group],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
   const waiters = new Map();
@@ -457,7 +352,6 @@ async function runOne(kafka, admin, client, rate, cfg) {
   });
   const res = {
     client,
-    sender: opt.sender,
     offered: rate,
     duration: cfg.duration,
     load1Before: loadavg()[0],
@@ -669,7 +563,7 @@ async function main() {
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|');
   for (const r of results) {
     console.log(
-      `| ${r.client} ${r.version}${r.sender === 'runtime' ? '' : ` (${r.sender} sender)`} | ${r.offered} | ${r.deliveredPerS} | ${r.p50} | ${r.p99} | ${r.max} | ` +
+      `| ${r.client} ${r.version} | ${r.offered} | ${r.deliveredPerS} | ${r.p50} | ${r.p99} | ${r.max} | ` +
         `${r.relayCpuMsPerRecord ?? '-'} | ${r.relayCpuPctOfCore ?? '-'} | ${r.brokerCpuMsPerRecord} | ` +
         `${r.produced} / ${r.delivered} / ${r.duplicates} | ${r.relayErrors ?? '-'}, ${r.relayJoins ?? '-'} | ` +
         `${r.commitLag ?? '-'} | ${r.load1Before.toFixed(1)}→${r.load1After.toFixed(1)} |`,

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { Kafka } from './kafka.js';
 import type { Logger } from './logger.js';
-import { CoalescingSender, Headers, type OutboundRecord } from './publisher.js';
+import { CoalescingSender, Headers, sendRecords, type OutboundRecord } from './publisher.js';
 import {
   RecordProcessor,
   type PendingLookup,
@@ -92,7 +92,7 @@ async function forEachGroup<T>(
 
 export function createEventProcessor(opts: EventProcessorOptions): EventProcessor {
   const log: Logger = opts.logger.child({ component: 'event-processor', groupId: opts.groupId });
-  const fetch = opts.fetch ?? DEFAULT_FETCH;
+  const tuning = opts.fetch ?? DEFAULT_FETCH;
   let wake: (() => void) | undefined;
   let nextLook = 0;
   const processor = new RecordProcessor({
@@ -107,13 +107,13 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
     // 27-30 s recoveries with kafkajs' 30 s default). Batches are bounded, and each ends with a heartbeat.
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
-    minBytes: fetch.minBytes,
-    maxWaitTimeInMs: fetch.maxWaitMs,
+    minBytes: tuning.minBytes,
+    maxWaitTimeInMs: tuning.maxWaitMs,
     // Bounded batches: bounded latency per fetch round and bounded output per batch.
     maxBytesPerPartition: 256 * 1024,
     allowAutoTopicCreation: false,
   });
-  const sender = new CoalescingSender(opts.producer);
+  const sender = new CoalescingSender((records) => sendRecords(opts.producer, records));
   const keyLock = new KeyLock();
   const processExclusive = (
     raw: RawRecord,
@@ -161,16 +161,16 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
     const { batch } = payload;
     if (batch.messages.length === 0) return;
     const started = performance.now();
+    const raws = batch.messages.map((m) => toRaw(batch.topic, batch.partition, m));
     const byKey = new Map<string, RawRecord[]>();
-    for (const m of batch.messages) {
-      const raw = toRaw(batch.topic, batch.partition, m);
+    for (const raw of raws) {
       const k = raw.key ?? `\u0000${raw.offset}`;
       let g = byKey.get(k);
       if (!g) byKey.set(k, (g = []));
       g.push(raw);
     }
     const outbound: OutboundRecord[] = [];
-    const pending = await lookUpPending([...byKey.values()].flat());
+    const pending = await lookUpPending(raws);
     // kafkajs heartbeats only when asked: a slow handler (a port that takes seconds) must not cost the instance its
     // membership, or its partitions would bounce between instances that each time out on the same record.
     const beat = setInterval(() => {
@@ -193,7 +193,7 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
     // Stopping: kafkajs leaves the group right after the last batch, so the drain commits before it returns.
     if (!payload.isRunning()) await committer.flush();
     await payload.heartbeat();
-    const rest = fetch.minRoundMs - (performance.now() - started);
+    const rest = tuning.minRoundMs - (performance.now() - started);
     if (rest >= 1 && payload.isRunning()) await delay(rest);
   }
 

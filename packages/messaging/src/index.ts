@@ -18,3 +18,4 @@ export * from './client.js';
 export * from './provision.js';
 export * from './metrics.js';
 export * from './tracing.js';
+export * from './offset-committer.js';

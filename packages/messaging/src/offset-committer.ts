@@ -27,11 +27,15 @@ export class OffsetCommitter {
 
   /** `lastOffset` of a batch whose output is acknowledged; offsets of one partition only move forward. */
   acked(topic: string, partition: number, lastOffset: string): void {
-    const key = `${topic}\u0000${partition}`;
-    const next = (BigInt(lastOffset) + 1n).toString();
+    this.keep({ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() });
+  }
+
+  /** Holds `o` for the next commit unless a later offset of its partition is already held. */
+  private keep(o: CommitOffset): void {
+    const key = `${o.topic}\u0000${o.partition}`;
     const current = this.pending.get(key);
-    if (current && BigInt(current.offset) >= BigInt(next)) return;
-    this.pending.set(key, { topic, partition, offset: next });
+    if (current && BigInt(current.offset) >= BigInt(o.offset)) return;
+    this.pending.set(key, o);
   }
 
   /** Forgets what is not committed yet (after a rebalance those partitions may belong to another member). */
@@ -62,7 +66,7 @@ export class OffsetCommitter {
     this.inFlight = this.commit(offsets)
       .catch((err: unknown) => {
         // Put them back unless a newer offset was acked meanwhile: nothing acked is ever skipped.
-        for (const o of offsets) this.acked(o.topic, o.partition, (BigInt(o.offset) - 1n).toString());
+        for (const o of offsets) this.keep(o);
         throw err;
       })
       .finally(() => (this.inFlight = undefined));

@@ -110,7 +110,8 @@ export class CoalescingSender {
   private scheduled = false;
   private inFlight = false;
 
-  constructor(private readonly producer: Producer) {}
+  /** `send` resolves once every record is acknowledged (e.g. `sendRecords` with a producer). */
+  constructor(private readonly sendAll: (records: OutboundRecord[]) => Promise<void>) {}
 
   send(records: readonly OutboundRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
@@ -132,10 +133,7 @@ export class CoalescingSender {
     this.queue = [];
     this.inFlight = true;
     try {
-      await sendRecords(
-        this.producer,
-        taken.flatMap((t) => t.records),
-      );
+      await this.sendAll(taken.flatMap((t) => t.records));
       for (const t of taken) t.done();
     } catch (err) {
       const error = err instanceof Error ? err : new Error('produce failed', { cause: err });

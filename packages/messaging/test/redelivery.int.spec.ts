@@ -31,18 +31,24 @@ function counting(): EventHandler & { calls: number } {
   return handler;
 }
 
+/** A processor for a fresh service name (its own retry schedule) around a handler that always fails retriably. */
+function setup() {
+  const service = `redeliver-${randomUUID().slice(0, 8)}`;
+  const retries = new RetryStore(redis, service);
+  const handler = counting();
+  const processor = new RecordProcessor({
+    handler,
+    codec,
+    retries,
+    logger: createLogger(service, 'silent'),
+    timeScale: 0.001,
+  });
+  return { retries, handler, processor };
+}
+
 describe('record processor: redelivered input', () => {
   it('is ignored without calling the handler while its retry is pending, and handled again once it is done', async () => {
-    const service = `redeliver-${randomUUID().slice(0, 8)}`;
-    const retries = new RetryStore(redis, service);
-    const handler = counting();
-    const processor = new RecordProcessor({
-      handler,
-      codec,
-      retries,
-      logger: createLogger(service, 'silent'),
-      timeScale: 0.001,
-    });
+    const { retries, handler, processor } = setup();
     const raw = await rawOf(orderCreated(`ord-${randomUUID()}`), `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`);
 
     const first = await processor.process(raw);
@@ -69,16 +75,7 @@ describe('record processor: redelivered input', () => {
   });
 
   it('takes the batch lookup when the processor is given one, and asks Redis for ids it does not cover', async () => {
-    const service = `redeliver-${randomUUID().slice(0, 8)}`;
-    const retries = new RetryStore(redis, service);
-    const handler = counting();
-    const processor = new RecordProcessor({
-      handler,
-      codec,
-      retries,
-      logger: createLogger(service, 'silent'),
-      timeScale: 0.001,
-    });
+    const { retries, handler, processor } = setup();
     const event = orderCreated(`ord-${randomUUID()}`);
     const raw = await rawOf(event, `00-${'3'.repeat(32)}-${'4'.repeat(16)}-01`);
     const id = retryItemId(event.metadata.orderId, event.metadata.eventId);
