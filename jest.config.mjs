@@ -13,11 +13,12 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@saga/([a-z]+)-service$': '<rootDir>/services/$1/src/index.ts',
+    '^@saga/node$': '<rootDir>/apps/saga-node/src/index.ts',
     '^@saga/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/test'],
+  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/apps', '<rootDir>/test'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };
 export default {

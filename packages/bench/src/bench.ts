@@ -13,7 +13,7 @@ import {
   rateSteps,
   unsustainableReason,
 } from './schedule.js';
-import { ensureSystem, type BenchSystem } from './system.js';
+import { ensureSystem, type BenchSystem, type Deployment } from './system.js';
 import type { OutcomeCounts } from './tracker.js';
 
 export interface BenchOptions {
@@ -30,6 +30,10 @@ export interface BenchOptions {
    */
   drainTimeoutS?: number;
   serviceNodeArgs?: string[];
+  /** How to start the services when none runs (default `node`: one process, see apps/saga-node). */
+  deploy?: Deployment;
+  /** With `deploy: 'node'`: how many node processes (default 2, one per core of the reference machine). */
+  nodes?: number;
   onProgress?: (line: string) => void;
 }
 
@@ -95,12 +99,14 @@ async function recordsInTopics(ctx: BenchContext): Promise<number | null> {
 }
 
 async function withSession<T>(
-  opts: Pick<BenchOptions, 'basePort' | 'serviceNodeArgs' | 'onProgress'>,
+  opts: Pick<BenchOptions, 'basePort' | 'serviceNodeArgs' | 'onProgress' | 'deploy' | 'nodes'>,
   body: (system: BenchSystem, ctx: BenchContext, machine: Machine) => Promise<T>,
 ): Promise<T> {
   const say = opts.onProgress ?? (() => undefined);
   const system = await ensureSystem({
     basePort: opts.basePort ?? 3000,
+    deploy: opts.deploy ?? 'node',
+    ...(opts.nodes ? { nodes: opts.nodes } : {}),
     onProgress: say,
     ...(opts.serviceNodeArgs ? { serviceNodeArgs: opts.serviceNodeArgs } : {}),
   });

@@ -26,3 +26,4 @@ export {
 export { LatencyHistogram, type LatencySummary } from './histogram.js';
 export { parseStatTicks, cpuPercent } from './cpu.js';
 export { summariseProfile, packageOf, type CpuProfile, type ProfileSummary } from './profile.js';
+export { DEPLOYMENTS, type Deployment } from './system.js';

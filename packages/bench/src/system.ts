@@ -13,9 +13,19 @@ import { BenchError } from './errors.js';
 /** packages/bench/{src,dist}/system.* → the repository root, where services/<svc>/dist/main.js live. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/**
+ * How the bench starts the services when none runs: `node`, the four in one process and one consumer group
+ * (apps/saga-node, on basePort); `services`, four processes on basePort .. basePort+3.
+ */
+export const DEPLOYMENTS = ['node', 'services'] as const;
+export type Deployment = (typeof DEPLOYMENTS)[number];
+
 export interface SystemOptions {
   /** Ports basePort .. basePort+3 for order, payment, inventory, shipping (the services' defaults: 3000). */
   basePort: number;
+  deploy: Deployment;
+  /** `node`: how many saga-node processes (one consumer group; each takes a share of the partitions). */
+  nodes?: number;
   /**
    * Extra node arguments for services the bench starts, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. Passed on the
    * command line, not in NODE_OPTIONS: node refuses --cpu-prof there.
@@ -44,8 +54,23 @@ async function ready(port: number): Promise<boolean> {
 
 const portOf = (basePort: number, i: number): number => basePort + i;
 
+/** What `ready` answered on a port: its `service` field names the process (a service, or saga-node). */
+async function serviceOn(port: number): Promise<string | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health/live`, { signal: AbortSignal.timeout(1_000) });
+    return ((await res.json()) as { service?: string }).service;
+  } catch {
+    return undefined;
+  }
+}
+
+const entryOf = (name: string): string =>
+  name.startsWith('saga-node')
+    ? join(ROOT, 'apps', 'saga-node', 'dist', 'main.js')
+    : join(ROOT, 'services', name, 'dist', 'main.js');
+
 async function startService(name: string, port: number, opts: SystemOptions): Promise<ChildProcess> {
-  const entry = join(ROOT, 'services', name, 'dist', 'main.js');
+  const entry = entryOf(name);
   if (!existsSync(entry))
     throw new BenchError('BENCH_NOT_BUILT', `${entry} is missing: run \`npx turbo run build\` first`);
   const logDir = join(ROOT, '.stack', 'bench-logs');
@@ -82,46 +107,69 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
+ * What already runs on basePort..basePort+3: a saga-node on basePort, or all four services. Some services but not
+ * all is an error: the bench would measure a saga that cannot finish.
+ */
+async function runningSystem(basePort: number): Promise<{ name: string; port: number }[]> {
+  if ((await ready(basePort)) && (await serviceOn(basePort)) === 'saga-node') {
+    const nodes = [{ name: 'saga-node', port: basePort }];
+    for (let port = basePort + 1; (await serviceOn(port)) === 'saga-node'; port++)
+      nodes.push({ name: `saga-node-${nodes.length + 1}`, port });
+    return nodes;
+  }
+  const health = await Promise.all(SERVICES.map((_, i) => ready(portOf(basePort, i))));
+  if (health.every(Boolean)) return SERVICES.map((name, i) => ({ name, port: portOf(basePort, i) }));
+  if (health.some(Boolean)) {
+    const missing = SERVICES.filter((_, i) => !health[i]).join(', ');
+    throw new BenchError(
+      'BENCH_PARTIAL_SYSTEM',
+      `only some services answer on ${basePort}-${basePort + 3} (not: ${missing}); stop them or start the rest`,
+    );
+  }
+  return [];
+}
+
+/**
  * Uses the system that answers on basePort..basePort+3, or — when none does — leases the local stack (starting
- * what is down), provisions topics and schemas, and starts the four services; stop() undoes only what it did.
+ * what is down), provisions topics and schemas, and starts the services (`deploy`); stop() undoes only what it did.
  */
 export async function ensureSystem(opts: SystemOptions): Promise<BenchSystem> {
   const say = opts.onProgress ?? (() => undefined);
-  const health = await Promise.all(SERVICES.map((_, i) => ready(portOf(opts.basePort, i))));
   const children: ChildProcess[] = [];
   const started: string[] = [];
+  const pids = new Map<string, number>();
   let leased = false;
-
-  if (health.some((h) => !h)) {
-    if (health.some(Boolean)) {
-      const missing = SERVICES.filter((_, i) => !health[i]).join(', ');
-      throw new BenchError(
-        'BENCH_PARTIAL_SYSTEM',
-        `only some services answer on ${opts.basePort}-${opts.basePort + 3} (not: ${missing}); stop them or start the rest`,
-      );
-    }
-    say('no services running: leasing the local stack and starting order, payment, inventory, shipping');
+  const running = await runningSystem(opts.basePort);
+  if (running.length === 0) {
+    const nodes = opts.nodes ?? 2;
+    const names =
+      opts.deploy === 'node'
+        ? Array.from({ length: nodes }, (_, i) => (i === 0 ? 'saga-node' : `saga-node-${i + 1}`))
+        : [...SERVICES];
+    say(`no services running: leasing the local stack and starting ${names.join(', ')}`);
     const { up } = await acquireStack({ onProgress: (p) => say(`[${p.part}] ${p.message}`) });
     leased = true;
     started.push(...up.started);
     await provision(loadConnectionConfig());
     try {
-      for (const [i, name] of SERVICES.entries()) {
-        children.push(await startService(name, portOf(opts.basePort, i), opts));
+      for (const [i, name] of names.entries()) {
+        const child = await startService(name, portOf(opts.basePort, i), opts);
+        children.push(child);
         started.push(name);
+        if (child.pid !== undefined) pids.set(name, child.pid);
       }
     } catch (err) {
       await Promise.all(children.map(stopChild));
       await releaseStack();
       throw err;
     }
+  } else {
+    for (const { name, port } of running) {
+      const pid = pidListeningOn(port);
+      if (pid !== undefined) pids.set(name, pid);
+    }
   }
 
-  const pids = new Map<string, number>();
-  for (const [i, name] of SERVICES.entries()) {
-    const pid = children[i]?.pid ?? pidListeningOn(portOf(opts.basePort, i));
-    if (pid !== undefined) pids.set(name, pid);
-  }
   let kafkaVersion: string | null = null;
   try {
     const status = await stackStatus();

@@ -28,12 +28,16 @@ export interface FetchTuning {
  */
 export const DEFAULT_FETCH: FetchTuning = { minBytes: 1, maxWaitMs: 50, minRoundMs: 10 };
 
-export interface EventProcessorOptions extends Omit<RecordProcessorDeps, 'onScheduled'> {
+/** One service's part of a consumer: the topics it reads, its handler, its retry schedule. */
+export interface LaneOptions extends Omit<RecordProcessorDeps, 'onScheduled'> {
+  retries: RetryStore;
+  topics: readonly string[];
+}
+
+export interface EventProcessorOptions extends LaneOptions {
   kafka: Kafka;
   producer: Producer;
-  retries: RetryStore;
   groupId: string;
-  topics: string[];
   partitionsConsumedConcurrently?: number;
   /** How many orders of one batch are worked on at once (records of one order always run in sequence). */
   keyConcurrency?: number;
@@ -48,6 +52,16 @@ export interface EventProcessorOptions extends Omit<RecordProcessorDeps, 'onSche
    * supervisor restarts it, instead of living on, not ready, forever.
    */
   onFatal?: (err: unknown) => void;
+}
+
+/**
+ * Several services behind one consumer group (the single-process deployment): one fetch, one produce and one offset
+ * commit per round for all of them, instead of one each. Each service keeps its own handler, retry schedule, key
+ * lock and dead-letter topic; a record is committed once every service reading its topic is done with it.
+ */
+export interface SharedEventProcessorOptions
+  extends Omit<EventProcessorOptions, keyof LaneOptions>, Pick<LaneOptions, 'logger'> {
+  lanes: LaneOptions[];
 }
 
 export interface EventProcessor {
@@ -91,16 +105,97 @@ async function forEachGroup<T>(
 }
 
 export function createEventProcessor(opts: EventProcessorOptions): EventProcessor {
+  return createSharedEventProcessor({ ...opts, lanes: [opts] });
+}
+
+interface Lane {
+  name: string;
+  topics: ReadonlySet<string>;
+  consumes: ReadonlySet<string>;
+  processor: RecordProcessor;
+  retries: RetryStore;
+  keyLock: KeyLock;
+  metrics: LaneOptions['metrics'];
+  /** Wakes the lane's retry loop early when a retry is scheduled before it planned to look. */
+  wake?: () => void;
+  nextLook: number;
+}
+
+function buildLane(opts: LaneOptions): Lane {
+  const lane: Lane = {
+    name: opts.handler.service,
+    topics: new Set(opts.topics),
+    consumes: opts.handler.consumes,
+    retries: opts.retries,
+    keyLock: new KeyLock(),
+    metrics: opts.metrics,
+    nextLook: 0,
+    processor: new RecordProcessor({
+      ...opts,
+      onScheduled: (dueAt) => {
+        if (dueAt < lane.nextLook) lane.wake?.();
+      },
+    }),
+  };
+  return lane;
+}
+
+function processExclusive(
+  lane: Lane,
+  raw: RawRecord,
+  retry?: RetryItem,
+  pending?: PendingLookup,
+): Promise<Processed> {
+  return raw.key === null
+    ? lane.processor.process(raw, retry, pending)
+    : lane.keyLock.run(raw.key, () => lane.processor.process(raw, retry, pending));
+}
+
+/** The records of a batch this lane reacts to: a record's type header (when present) says so before any decoding. */
+function recordsFor(lane: Lane, raws: readonly RawRecord[]): RawRecord[] {
+  return raws.filter((r) => {
+    const type = r.headers[Headers.eventType];
+    return type === undefined || lane.consumes.has(type);
+  });
+}
+
+/** One lookup per batch of the retries pending for its inputs (each record would otherwise ask on its own). */
+async function lookUpPending(lane: Lane, records: readonly RawRecord[]): Promise<PendingLookup> {
+  const checked = new Set<string>();
+  for (const r of records) {
+    const orderId = r.headers[Headers.orderId];
+    const eventId = r.headers[Headers.eventId];
+    if (orderId && eventId) checked.add(retryItemId(orderId, eventId));
+  }
+  if (checked.size === 0) return { checked, pending: checked };
+  return { checked, pending: await lane.retries.pendingAmong([...checked]) };
+}
+
+/** Runs one lane over one batch; records of one order in sequence, `keyConcurrency` orders at once. */
+async function runLane(lane: Lane, raws: RawRecord[], keyConcurrency: number): Promise<OutboundRecord[]> {
+  const mine = recordsFor(lane, raws);
+  if (mine.length === 0) return [];
+  const byKey = new Map<string, RawRecord[]>();
+  for (const raw of mine) {
+    const k = raw.key ?? `\u0000${raw.offset}`;
+    let g = byKey.get(k);
+    if (!g) byKey.set(k, (g = []));
+    g.push(raw);
+  }
+  const outbound: OutboundRecord[] = [];
+  const pending = await lookUpPending(lane, mine);
+  await forEachGroup([...byKey.values()], keyConcurrency, async (raw) => {
+    const done = await processExclusive(lane, raw, undefined, pending);
+    outbound.push(...done.outbound);
+  });
+  return outbound;
+}
+
+export function createSharedEventProcessor(opts: SharedEventProcessorOptions): EventProcessor {
   const log: Logger = opts.logger.child({ component: 'event-processor', groupId: opts.groupId });
   const tuning = opts.fetch ?? DEFAULT_FETCH;
-  let wake: (() => void) | undefined;
-  let nextLook = 0;
-  const processor = new RecordProcessor({
-    ...opts,
-    onScheduled: (dueAt) => {
-      if (dueAt < nextLook) wake?.();
-    },
-  });
+  const lanes = opts.lanes.map(buildLane);
+  const topics = [...new Set(lanes.flatMap((l) => [...l.topics]))];
   const consumer: Consumer = opts.kafka.consumer({
     groupId: opts.groupId,
     // A crashed member holds its partitions until its session expires: 10 s bounds that stall (the chaos suite saw
@@ -114,26 +209,6 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
     allowAutoTopicCreation: false,
   });
   const sender = new CoalescingSender((records) => sendRecords(opts.producer, records));
-  const keyLock = new KeyLock();
-  const processExclusive = (
-    raw: RawRecord,
-    retry?: RetryItem,
-    pending?: PendingLookup,
-  ): Promise<Processed> =>
-    raw.key === null
-      ? processor.process(raw, retry, pending)
-      : keyLock.run(raw.key, () => processor.process(raw, retry, pending));
-
-  /** One lookup per batch of the retries pending for its inputs (each record would otherwise ask on its own). */
-  async function lookUpPending(records: readonly RawRecord[]): Promise<PendingLookup> {
-    const checked = new Set<string>();
-    for (const r of records) {
-      const orderId = r.headers[Headers.orderId];
-      const eventId = r.headers[Headers.eventId];
-      if (orderId && eventId) checked.add(retryItemId(orderId, eventId));
-    }
-    return { checked, pending: await opts.retries.pendingAmong([...checked]) };
-  }
   const committer = new OffsetCommitter(
     (offsets) => consumer.commitOffsets(offsets),
     opts.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS,
@@ -141,7 +216,7 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
   );
   let ready = false;
   let running = false;
-  let retryLoop: Promise<void> | undefined;
+  let retryLoops: Promise<void>[] = [];
   consumer.on(consumer.events.GROUP_JOIN, () => {
     // Partitions may have moved: an offset acked before the rebalance is not ours to commit any more.
     committer.reset();
@@ -162,32 +237,22 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
     if (batch.messages.length === 0) return;
     const started = performance.now();
     const raws = batch.messages.map((m) => toRaw(batch.topic, batch.partition, m));
-    const byKey = new Map<string, RawRecord[]>();
-    for (const raw of raws) {
-      const k = raw.key ?? `\u0000${raw.offset}`;
-      let g = byKey.get(k);
-      if (!g) byKey.set(k, (g = []));
-      g.push(raw);
-    }
-    const outbound: OutboundRecord[] = [];
-    const pending = await lookUpPending(raws);
+    const readers = lanes.filter((l) => l.topics.has(batch.topic));
     // kafkajs heartbeats only when asked: a slow handler (a port that takes seconds) must not cost the instance its
     // membership, or its partitions would bounce between instances that each time out on the same record.
     const beat = setInterval(() => {
       payload.heartbeat().catch((err: unknown) => log.debug({ err }, 'heartbeat during a long batch failed'));
     }, 1_000);
+    let outbound: OutboundRecord[][];
     try {
-      await forEachGroup([...byKey.values()], opts.keyConcurrency ?? 64, async (raw) => {
-        const done = await processExclusive(raw, undefined, pending);
-        outbound.push(...done.outbound);
-      });
+      outbound = await Promise.all(readers.map((lane) => runLane(lane, raws, opts.keyConcurrency ?? 64)));
     } finally {
       clearInterval(beat);
     }
     if (!payload.isRunning() || payload.isStale()) return;
-    // Per key the records were pushed in order; across keys order does not matter.
-    await sender.send(outbound);
-    opts.metrics?.sent(outbound);
+    // Per key the records were pushed in order; across keys (and services) order does not matter.
+    await sender.send(outbound.flat());
+    readers.forEach((lane, i) => lane.metrics?.sent(outbound[i]!));
     payload.resolveOffset(batch.lastOffset());
     committer.acked(batch.topic, batch.partition, batch.lastOffset());
     // Stopping: kafkajs leaves the group right after the last batch, so the drain commits before it returns.
@@ -197,43 +262,43 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
     if (rest >= 1 && payload.isRunning()) await delay(rest);
   }
 
-  async function runRetry(item: RetryItem): Promise<void> {
+  async function runRetry(lane: Lane, item: RetryItem): Promise<void> {
     let done: Processed;
     try {
-      done = await processExclusive(item.record, item);
+      done = await processExclusive(lane, item.record, item);
     } catch (err) {
       // The messaging path itself failed (registry/Redis/Kafka): leave the lease to expire and try again then.
       log.warn({ err, retryId: item.id }, 'retry could not run; it comes back when its lease expires');
       return;
     }
     await sender.send(done.outbound);
-    opts.metrics?.sent(done.outbound);
+    lane.metrics?.sent(done.outbound);
     const k = done.disposition.kind;
-    if (k !== 'retry-scheduled' && k !== 'parked') await opts.retries.complete(item.id);
+    if (k !== 'retry-scheduled' && k !== 'parked') await lane.retries.complete(item.id);
   }
 
-  async function retryLoopBody(): Promise<void> {
+  async function retryLoopBody(lane: Lane): Promise<void> {
     const lease = opts.retryLeaseMs ?? 30_000;
     while (running) {
       try {
-        const items = await opts.retries.claimDue(Date.now(), lease, 64);
+        const items = await lane.retries.claimDue(Date.now(), lease, 64);
         const byOrder = new Map<string, RetryItem[]>();
         for (const it of items) {
           const g = byOrder.get(it.orderId) ?? [];
           g.push(it);
           byOrder.set(it.orderId, g);
         }
-        await forEachGroup([...byOrder.values()], 16, runRetry);
+        await forEachGroup([...byOrder.values()], 16, (item) => runRetry(lane, item));
         if (items.length === 64) continue;
-        const due = await opts.retries.nextDueAt();
+        const due = await lane.retries.nextDueAt();
         const wait = Math.max(5, Math.min(MAX_RETRY_IDLE_MS, (due ?? Infinity) - Date.now()));
-        nextLook = Date.now() + wait;
+        lane.nextLook = Date.now() + wait;
         const ac = new AbortController();
-        wake = () => ac.abort();
+        lane.wake = () => ac.abort();
         await delay(wait, undefined, { signal: ac.signal }).catch(() => undefined);
-        wake = undefined;
+        lane.wake = undefined;
       } catch (err) {
-        log.warn({ err }, 'retry loop failed; backing off');
+        log.warn({ err, service: lane.name }, 'retry loop failed; backing off');
         await delay(1_000);
       }
     }
@@ -242,7 +307,7 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
   return {
     async start() {
       await consumer.connect();
-      for (const topic of opts.topics)
+      for (const topic of topics)
         await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
       running = true;
       committer.start();
@@ -256,17 +321,17 @@ export function createEventProcessor(opts: EventProcessorOptions): EventProcesso
         partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 64,
         eachBatch,
       });
-      retryLoop = retryLoopBody();
+      retryLoops = lanes.map(retryLoopBody);
     },
     async stop() {
       running = false;
       ready = false;
-      wake?.();
+      for (const lane of lanes) lane.wake?.();
       await committer.flush();
       await consumer.stop();
       committer.stop();
       await consumer.disconnect();
-      await retryLoop;
+      await Promise.all(retryLoops);
     },
     isReady: () => ready && running,
   };

@@ -19,3 +19,4 @@ export * from './provision.js';
 export * from './metrics.js';
 export * from './tracing.js';
 export * from './offset-committer.js';
+export * from './node-host.js';

@@ -25,8 +25,11 @@ function cached<C>(make: (label: string) => C): (label: string) => C {
  * One service's Prometheus metrics, in its own Registry (several services may share a process in tests). Counters
  * are at-least-once like the delivery they count: a redelivered input is counted again.
  */
+/** Per registry, where the parked gauge reads each service's count (several services may share one registry). */
+const parkedSources = new WeakMap<Registry, Map<string, () => Promise<number>>>();
+
 export class ServiceMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   private readonly consumedBy;
   private readonly producedBy;
   private readonly durationBy;
@@ -35,65 +38,108 @@ export class ServiceMetrics {
   private readonly outcomesBy;
   readonly lag: Gauge<'service' | 'topic' | 'partition'>;
 
+  /**
+   * `registry`: share another service's registry (the single-process deployment exposes one `/metrics` for all its
+   * services); the metric families are made once per registry and told apart by their `service` label.
+   */
   constructor(
     readonly service: string,
-    opts: { defaultMetrics?: boolean; parkedCount?: () => Promise<number> } = {},
+    opts: { defaultMetrics?: boolean; parkedCount?: () => Promise<number>; registry?: Registry } = {},
   ) {
-    const registers = [this.registry];
-    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
-    const consumed = new Counter({
-      name: 'saga_events_consumed_total',
-      help: 'Saga events handed to the service handler, by event type',
-      labelNames: ['service', 'type'] as const,
-      registers,
-    });
-    const produced = new Counter({
-      name: 'saga_events_produced_total',
-      help: 'Saga events published and acknowledged, by event type',
-      labelNames: ['service', 'type'] as const,
-      registers,
-    });
-    const duration = new Histogram({
-      name: 'saga_handler_duration_seconds',
-      help: 'Time the service handler took per event, by event type',
-      labelNames: ['service', 'type'] as const,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    });
-    const retries = new Counter({
-      name: 'saga_retries_scheduled_total',
-      help: 'Retries written to the durable schedule, by retry policy',
-      labelNames: ['service', 'policy'] as const,
-      registers,
-    });
-    const deadLettered = new Counter({
-      name: 'saga_dead_lettered_total',
-      help: 'Records sent to the dead-letter topic, by error code',
-      labelNames: ['service', 'code'] as const,
-      registers,
-    });
-    const outcomes = new Counter({
-      name: 'saga_sagas_total',
-      help: 'Sagas that reached an end, by outcome (counted where the terminal event is emitted)',
-      labelNames: ['service', 'outcome'] as const,
-      registers,
-    });
-    this.lag = new Gauge({
-      name: 'saga_consumer_lag',
-      help: 'Records not yet committed by the consumer group, per topic and partition (refreshed periodically)',
-      labelNames: ['service', 'topic', 'partition'] as const,
-      registers,
-    });
-    const parkedCount = opts.parkedCount;
-    new Gauge({
-      name: 'saga_parked_sagas',
-      help: 'Retries parked as stuck (compensations that ran out of retries), read at scrape time',
-      labelNames: ['service'] as const,
-      registers,
-      async collect() {
-        if (parkedCount) this.set({ service }, await parkedCount());
-      },
-    });
+    const registry = (this.registry = opts.registry ?? new Registry());
+    const registers = [registry];
+    const shared = opts.registry !== undefined && registry.getSingleMetric('saga_events_consumed_total');
+    if (!shared && (opts.defaultMetrics ?? true)) collectDefaultMetrics({ register: registry });
+    const family = <M>(name: string, make: () => M): M =>
+      (registry.getSingleMetric(name) as M | undefined) ?? make();
+    const consumed = family(
+      'saga_events_consumed_total',
+      () =>
+        new Counter({
+          name: 'saga_events_consumed_total',
+          help: 'Saga events handed to the service handler, by event type',
+          labelNames: ['service', 'type'] as const,
+          registers,
+        }),
+    );
+    const produced = family(
+      'saga_events_produced_total',
+      () =>
+        new Counter({
+          name: 'saga_events_produced_total',
+          help: 'Saga events published and acknowledged, by event type',
+          labelNames: ['service', 'type'] as const,
+          registers,
+        }),
+    );
+    const duration = family(
+      'saga_handler_duration_seconds',
+      () =>
+        new Histogram({
+          name: 'saga_handler_duration_seconds',
+          help: 'Time the service handler took per event, by event type',
+          labelNames: ['service', 'type'] as const,
+          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+          registers,
+        }),
+    );
+    const retries = family(
+      'saga_retries_scheduled_total',
+      () =>
+        new Counter({
+          name: 'saga_retries_scheduled_total',
+          help: 'Retries written to the durable schedule, by retry policy',
+          labelNames: ['service', 'policy'] as const,
+          registers,
+        }),
+    );
+    const deadLettered = family(
+      'saga_dead_lettered_total',
+      () =>
+        new Counter({
+          name: 'saga_dead_lettered_total',
+          help: 'Records sent to the dead-letter topic, by error code',
+          labelNames: ['service', 'code'] as const,
+          registers,
+        }),
+    );
+    const outcomes = family(
+      'saga_sagas_total',
+      () =>
+        new Counter({
+          name: 'saga_sagas_total',
+          help: 'Sagas that reached an end, by outcome (counted where the terminal event is emitted)',
+          labelNames: ['service', 'outcome'] as const,
+          registers,
+        }),
+    );
+    this.lag = family(
+      'saga_consumer_lag',
+      () =>
+        new Gauge({
+          name: 'saga_consumer_lag',
+          help: 'Records not yet committed by the consumer group, per topic and partition (refreshed periodically)',
+          labelNames: ['service', 'topic', 'partition'] as const,
+          registers,
+        }),
+    );
+    let sources = parkedSources.get(registry);
+    if (!sources) parkedSources.set(registry, (sources = new Map<string, () => Promise<number>>()));
+    if (opts.parkedCount) sources.set(service, opts.parkedCount);
+    const parkedBy = sources;
+    family(
+      'saga_parked_sagas',
+      () =>
+        new Gauge({
+          name: 'saga_parked_sagas',
+          help: 'Retries parked as stuck (compensations that ran out of retries), read at scrape time',
+          labelNames: ['service'] as const,
+          registers,
+          async collect() {
+            for (const [name, count] of parkedBy) this.set({ service: name }, await count());
+          },
+        }),
+    );
     this.consumedBy = cached((type) => consumed.labels(service, type));
     this.producedBy = cached((type) => produced.labels(service, type));
     this.durationBy = cached((type) => duration.labels(service, type));

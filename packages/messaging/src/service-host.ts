@@ -13,7 +13,7 @@ import {
 } from '@saga/contracts';
 import { loadConnectionConfig, type ConnectionConfig } from './connection.js';
 import {
-  createEventProcessor,
+  createSharedEventProcessor,
   DEFAULT_FETCH,
   type EventProcessor,
   type FetchTuning,
@@ -113,14 +113,41 @@ export interface StartOptions {
   lagIntervalMs?: number;
 }
 
-/** Builds and starts one service: Redis, Kafka producer and consumer, retry loop, HTTP. Tests call it directly. */
-export async function startService(
-  module: ServiceModule,
-  config: ServiceConfig,
+/** One service inside a running host: what its handler and routes were built from, and its metrics. */
+export interface HostedService {
+  module: ServiceModule;
+  deps: ServiceDeps;
+  metrics: ServiceMetrics;
+}
+
+export interface HostConfig extends Omit<ServiceConfig, 'service'> {
+  /** Names the process in logs, traces, the Kafka client id and `/health`. */
+  name: string;
+  /** The consumer group all hosted services read through. */
+  groupId: string;
+}
+
+export interface RunningHost {
+  http: FastifyInstance;
+  url: string;
+  processor: EventProcessor;
+  services: HostedService[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds and starts a process hosting one or more services: one Redis connection, one Kafka producer, one consumer
+ * group, one HTTP server (health, metrics, the routes of every hosted service). Each service keeps its own handler,
+ * retry schedule, dead-letter topic and metrics label.
+ */
+export async function startHost(
+  modules: readonly ServiceModule[],
+  config: HostConfig,
   opts: StartOptions = {},
-): Promise<RunningService> {
-  const logger = createLogger(module.name);
-  const tracing = opts.tracerProvider ? createTracing(opts.tracerProvider) : await initTracing(module.name);
+): Promise<RunningHost> {
+  if (modules.length === 0) throw new Error('a host needs at least one service');
+  const logger = createLogger(config.name);
+  const tracing = opts.tracerProvider ? createTracing(opts.tracerProvider) : await initTracing(config.name);
   const redis = new Redis(config.connection.redis.url, {
     enableAutoPipelining: true,
     maxRetriesPerRequest: 2,
@@ -129,45 +156,55 @@ export async function startService(
     ...(config.connection.redis.tls ? { tls: config.connection.redis.tls } : {}),
   });
   await redis.connect();
-  const kafka = createKafka(config.connection, `${module.name}-${process.pid}`, logger);
+  const kafka = createKafka(config.connection, `${config.name}-${process.pid}`, logger);
   const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
   await producer.connect();
   const codec = createSerde(config.connection.schemaRegistry);
-  const retries = new RetryStore(redis, module.name);
-  const metrics = new ServiceMetrics(module.name, {
-    parkedCount: () => retries.parkedCount(),
+  let registry: ServiceMetrics['registry'] | undefined;
+  const services = modules.map((module): HostedService & { retries: RetryStore } => {
+    const retries = new RetryStore(redis, module.name);
+    const metrics = new ServiceMetrics(module.name, {
+      parkedCount: () => retries.parkedCount(),
+      ...(registry ? { registry } : {}),
+    });
+    registry = metrics.registry;
+    const serviceLogger = modules.length === 1 ? logger : createLogger(module.name);
+    const deps: ServiceDeps = {
+      service: module.name,
+      redis,
+      logger: serviceLogger,
+      clock: systemClock,
+      ids: uuidIds,
+      timeScale: config.timeScale,
+      codec,
+      publish: async (events, trace = {}) => {
+        const name = `${module.name} publish ${events.map((e) => e.type).join(',')}`;
+        const orderId = events[0]?.metadata.orderId ?? '';
+        await tracing.produce(name, trace, { orderId }, async (outgoing) => {
+          const records = await toOutboundRecords(codec, events, outgoing);
+          await sendRecords(producer, records);
+          metrics.sent(records);
+        });
+      },
+    };
+    return { module, deps, metrics, retries };
   });
-  const deps: ServiceDeps = {
-    service: module.name,
-    redis,
-    logger,
-    clock: systemClock,
-    ids: uuidIds,
-    timeScale: config.timeScale,
-    codec,
-    publish: async (events, trace = {}) => {
-      const name = `${module.name} publish ${events.map((e) => e.type).join(',')}`;
-      const orderId = events[0]?.metadata.orderId ?? '';
-      await tracing.produce(name, trace, { orderId }, async (outgoing) => {
-        const records = await toOutboundRecords(codec, events, outgoing);
-        await sendRecords(producer, records);
-        metrics.sent(records);
-      });
-    },
-  };
-  const processor = createEventProcessor({
-    handler: module.createHandler(deps),
+  const processor = createSharedEventProcessor({
+    lanes: services.map(({ module, deps, metrics, retries }) => ({
+      handler: module.createHandler(deps),
+      topics: module.topics,
+      codec,
+      retries,
+      logger: deps.logger,
+      timeScale: config.timeScale,
+      metrics,
+      tracing,
+    })),
     kafka,
     producer,
-    codec,
-    retries,
     logger,
-    timeScale: config.timeScale,
-    groupId: module.name,
-    topics: [...module.topics],
+    groupId: config.groupId,
     fetch: config.fetch,
-    metrics,
-    tracing,
     onFatal: (err) => {
       // Exit non-zero so the supervisor (npm start, compose, Kubernetes) restarts a fresh consumer.
       logger.fatal({ err }, 'exiting: the consumer cannot go on');
@@ -175,31 +212,32 @@ export async function startService(
     },
   });
   const http = createHttpServer(
-    module.name,
+    config.name,
     { kafka: () => processor.isReady(), redis: () => redis.status === 'ready' },
-    { metrics: metrics.registry },
+    registry ? { metrics: registry } : {},
   );
-  module.routes?.(http, deps);
+  for (const { module, deps } of services) module.routes?.(http, deps);
   await processor.start();
   const lag = startLagMonitor({
     kafka,
-    groupId: module.name,
-    topics: module.topics,
-    gauge: metrics.lag,
-    service: module.name,
+    groupId: config.groupId,
+    topics: [...new Set(modules.flatMap((m) => m.topics))],
+    gauge: services[0]!.metrics.lag,
+    service: config.name,
     logger,
     intervalMs: opts.lagIntervalMs ?? 5_000,
   });
   const url = await http.listen({ port: config.httpPort, host: config.httpHost });
-  logger.info({ url, timeScale: config.timeScale }, `${module.name} service started`);
+  logger.info(
+    { url, timeScale: config.timeScale, services: modules.map((m) => m.name), groupId: config.groupId },
+    modules.length === 1 ? `${config.name} service started` : `${config.name} started`,
+  );
   let stopping: Promise<void> | undefined;
   return {
-    config,
     http,
     url,
     processor,
-    deps,
-    metrics,
+    services,
     stop: () =>
       (stopping ??= (async () => {
         logger.info('draining and stopping');
@@ -214,16 +252,36 @@ export async function startService(
   };
 }
 
-/** The whole of a service's main(): config once, start, drain on SIGTERM/SIGINT. */
-export function runServiceMain(module: ServiceModule): void {
+/** Builds and starts one service: Redis, Kafka producer and consumer, retry loop, HTTP. Tests call it directly. */
+export async function startService(
+  module: ServiceModule,
+  config: ServiceConfig,
+  opts: StartOptions = {},
+): Promise<RunningService> {
+  const host = await startHost([module], { ...config, name: module.name, groupId: module.name }, opts);
+  const { deps, metrics } = host.services[0]!;
+  return {
+    config,
+    http: host.http,
+    url: host.url,
+    processor: host.processor,
+    deps,
+    metrics,
+    stop: () => host.stop(),
+  };
+}
+
+/** The whole of a process's main(): start once, drain on SIGTERM/SIGINT, exit non-zero when it cannot start. */
+export function runMain(name: string, start: () => Promise<{ stop(): Promise<void> }>): void {
+  const logger = createLogger(name);
   const main = async () => {
-    const running = await startService(module, loadServiceConfig(module.name));
+    const running = await start();
     const shutdown = (signal: string) => {
-      running.deps.logger.info({ signal }, 'shutdown requested');
+      logger.info({ signal }, 'shutdown requested');
       running.stop().then(
         () => process.exit(0),
         (err: unknown) => {
-          running.deps.logger.error({ err }, 'unclean shutdown');
+          logger.error({ err }, 'unclean shutdown');
           process.exit(1);
         },
       );
@@ -232,7 +290,12 @@ export function runServiceMain(module: ServiceModule): void {
     process.once('SIGINT', shutdown);
   };
   main().catch((err: unknown) => {
-    console.error(`${module.name}: failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`${name}: failed to start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });
+}
+
+/** The whole of a service's main(): config once, start, drain on SIGTERM/SIGINT. */
+export function runServiceMain(module: ServiceModule): void {
+  runMain(module.name, () => startService(module, loadServiceConfig(module.name)));
 }

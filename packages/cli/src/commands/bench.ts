@@ -1,6 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_MIX, findMax, formatFindMax, formatReport, parseMix, runBench } from '@saga/bench';
+import {
+  DEFAULT_MIX,
+  DEPLOYMENTS,
+  findMax,
+  formatFindMax,
+  formatReport,
+  parseMix,
+  runBench,
+  type Deployment,
+} from '@saga/bench';
 import { fail } from '../output.js';
 
 function positive(what: string) {
@@ -38,6 +47,14 @@ interface BenchFlags {
   drainTimeout: number;
   basePort: number;
   serviceNodeArgs?: string;
+  deploy: Deployment;
+  nodes: number;
+}
+
+function deployment(value: string): Deployment {
+  const d = DEPLOYMENTS.find((x) => x === value);
+  if (!d) throw new InvalidArgumentError(`one of ${DEPLOYMENTS.join(', ')}`);
+  return d;
 }
 
 /** Progress on stderr so that stdout is only the summary. */
@@ -76,6 +93,13 @@ export function benchCommand(): Command {
       3000,
     )
     .option(
+      '--deploy <node|services>',
+      'when nothing runs yet, how the bench starts the services: node = the four in one process (apps/saga-node), services = four processes',
+      deployment,
+      'node',
+    )
+    .option('--nodes <n>', 'with --deploy node: how many node processes', positive('nodes'), 2)
+    .option(
       '--service-node-args <args>',
       'node arguments for services the bench starts itself, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"',
     )
@@ -84,6 +108,8 @@ export function benchCommand(): Command {
         mix: flags.mix,
         warmupS: flags.warmup,
         basePort: flags.basePort,
+        deploy: flags.deploy,
+        nodes: flags.nodes,
         drainTimeoutS: flags.drainTimeout,
         onProgress: progress,
         ...(flags.serviceNodeArgs

@@ -1,0 +1,4 @@
+import { runNodeMain } from '@saga/messaging';
+import { sagaServices } from './index.js';
+
+runNodeMain(sagaServices);

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { SERVICES, type ServiceName } from '@saga/contracts';
+import { loadConnectionConfig } from './connection.js';
+import { DEFAULT_FETCH } from './event-processor.js';
+import {
+  runMain,
+  startHost,
+  type HostConfig,
+  type RunningHost,
+  type ServiceModule,
+  type StartOptions,
+} from './service-host.js';
+
+/**
+ * The single-process deployment: several services (each still its own package, deployable on its own) in one
+ * process and one consumer group. On a small machine this is one fetch, one produce and one commit per round for all
+ * of them instead of one each. Its consumer group is not the services' own, so a cluster runs either this or the
+ * separate services, never both on the same topics.
+ */
+export interface NodeConfig extends HostConfig {
+  services: ServiceName[];
+}
+
+/** Faster rounds than a lone service: one consumer carries every hop of the saga here. */
+export const NODE_MIN_ROUND_MS = 2;
+
+const NodeEnv = z.object({
+  SAGA_SERVICES: z
+    .string()
+    .default(SERVICES.join(','))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(SERVICES)).min(1, 'SAGA_SERVICES names no service')),
+  SAGA_GROUP_ID: z.string().min(1).default('saga-node'),
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  SAGA_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
+  SAGA_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(1_048_576).default(DEFAULT_FETCH.minBytes),
+  SAGA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(5_000).default(DEFAULT_FETCH.maxWaitMs),
+  SAGA_MIN_ROUND_MS: z.coerce.number().int().min(0).max(1_000).default(NODE_MIN_ROUND_MS),
+});
+
+export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const e = NodeEnv.parse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  return {
+    name: 'saga-node',
+    services: [...new Set(e.SAGA_SERVICES)],
+    groupId: e.SAGA_GROUP_ID,
+    httpPort: e.HTTP_PORT,
+    httpHost: e.HTTP_HOST,
+    timeScale: e.SAGA_TIME_SCALE,
+    fetch: {
+      minBytes: e.SAGA_FETCH_MIN_BYTES,
+      maxWaitMs: e.SAGA_FETCH_MAX_WAIT_MS,
+      minRoundMs: e.SAGA_MIN_ROUND_MS,
+    },
+    connection: loadConnectionConfig(env),
+  };
+}
+
+/** Starts the configured subset of `modules` (by `config.services`) in one process. */
+export function startNode(
+  modules: readonly ServiceModule[],
+  config: NodeConfig,
+  opts: StartOptions = {},
+): Promise<RunningHost> {
+  const chosen = config.services.map((name) => {
+    const m = modules.find((x) => x.name === name);
+    if (!m) throw new Error(`no service module named ${name}`);
+    return m;
+  });
+  return startHost(chosen, config, opts);
+}
+
+export function runNodeMain(modules: readonly ServiceModule[]): void {
+  runMain('saga-node', () => startNode(modules, loadNodeConfig()));
+}
