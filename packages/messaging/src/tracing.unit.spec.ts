@@ -4,7 +4,13 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { createTracing, formatTraceparent, parseTraceparent, TraceHeaders } from './tracing.js';
+import {
+  createTracing,
+  formatTraceparent,
+  parseTraceparent,
+  passThroughTracing,
+  TraceHeaders,
+} from './tracing.js';
 
 const PARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -34,9 +40,10 @@ describe('traceparent', () => {
   });
 });
 
-describe('without an SDK (the default when OTEL_EXPORTER_OTLP_ENDPOINT is unset)', () => {
-  const tracing = createTracing();
-
+describe.each([
+  ['the API without an SDK', createTracing()],
+  ['the pass-through (the default when OTEL_EXPORTER_OTLP_ENDPOINT is unset)', passThroughTracing()],
+])('%s', (_name, tracing) => {
   it('passes the incoming traceparent and tracestate through unchanged', async () => {
     const incoming = { [TraceHeaders.traceparent]: PARENT, [TraceHeaders.tracestate]: 'vendor=abc' };
     const out = await tracing.consume('order process X', incoming, {}, (span) =>
