@@ -1,6 +1,6 @@
-# One image for the whole monorepo: the four services, and the `saga` CLI used by the compose `init` job.
-# Which program runs is chosen by the compose `command` (node services/<name>/dist/main.js), so the four services
-# share one build and one cache instead of four near-identical images.
+# One image for the whole monorepo: the four services, the single-process saga-node, and the `saga` CLI used by the
+# compose `init` job. Which program runs is chosen by the compose `command` (node services/<name>/dist/main.js, or
+# node apps/saga-node/dist/main.js), so they share one build and one cache instead of near-identical images.
 #
 # Not built in this project's CI: the build machine has no container engine (see docs/docker.md).
 
@@ -30,6 +30,7 @@ COPY services/order/package.json services/order/
 COPY services/payment/package.json services/payment/
 COPY services/inventory/package.json services/inventory/
 COPY services/shipping/package.json services/shipping/
+COPY apps/saga-node/package.json apps/saga-node/
 # --ignore-scripts: the root `prepare` script runs the build, which cannot work before the sources are copied.
 RUN npm ci --ignore-scripts
 
@@ -38,7 +39,7 @@ RUN npm run build
 
 # Gather what the runtime needs (manifests, dist, bin, Avro schemas) without sources, tests or dev node_modules.
 RUN mkdir /out \
- && tar -cf - --exclude=node_modules --exclude=src --exclude=test --exclude='*.tsbuildinfo' packages services \
+ && tar -cf - --exclude=node_modules --exclude=src --exclude=test --exclude='*.tsbuildinfo' packages services apps \
     | tar -xf - -C /out
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -62,6 +63,7 @@ COPY services/order/package.json services/order/
 COPY services/payment/package.json services/payment/
 COPY services/inventory/package.json services/inventory/
 COPY services/shipping/package.json services/shipping/
+COPY apps/saga-node/package.json apps/saga-node/
 # Production dependencies only; workspaces are linked into node_modules/@saga/*. No lifecycle scripts: none of the
 # runtime dependencies needs one (ssh2/cpu-features fall back to pure JS, protobufjs' script is a version notice).
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force

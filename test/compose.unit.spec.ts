@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { LOCAL_STACK_DEFAULTS, loadServiceConfig } from '@saga/messaging';
+import { LOCAL_STACK_DEFAULTS, loadNodeConfig, loadServiceConfig } from '@saga/messaging';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const APP_SERVICES = ['order', 'payment', 'inventory', 'shipping'] as const;
@@ -21,6 +21,9 @@ const HTTP_PORTS: Record<(typeof APP_SERVICES)[number], number> = {
 // Beyond the connection settings, the only variables the service processes are given. HTTP_HOST must be 0.0.0.0:
 // the services default to loopback, which a published container port cannot reach.
 const SERVICE_OWN_VARS = ['SERVICE_NAME', 'HTTP_PORT', 'HTTP_HOST'];
+/** The single-process deployment (apps/saga-node), behind the `node` profile. */
+const NODE = 'saga-node';
+const NODE_OWN_VARS = [...SERVICE_OWN_VARS, 'SAGA_SERVICES', 'SAGA_GROUP_ID'];
 
 interface ComposeService {
   image?: string;
@@ -29,6 +32,7 @@ interface ComposeService {
   environment?: Record<string, string | number> | string[];
   depends_on?: Record<string, { condition?: string }> | string[];
   ports?: string[];
+  profiles?: string[];
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
@@ -68,10 +72,15 @@ function instructions(text: string): string[] {
 }
 
 describe('docker-compose.yml', () => {
-  it('declares the infrastructure, the init job and the four services', () => {
+  it('declares the infrastructure, the init job, the four services and saga-node', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['init', 'kafka', 'kafka-ui', 'redis', 'schema-registry', ...APP_SERVICES].sort(),
+      ['init', 'kafka', 'kafka-ui', 'redis', 'schema-registry', ...APP_SERVICES, NODE].sort(),
     );
+  });
+
+  it('starts the four services by default and saga-node only with the node profile', () => {
+    const profiled = Object.entries(compose.services).filter(([, s]) => s.profiles !== undefined);
+    expect(profiled.map(([name, s]) => [name, s.profiles])).toEqual([[NODE, ['node']]]);
   });
 
   it('pins every image by an explicit tag that is not latest', () => {
@@ -83,9 +92,9 @@ describe('docker-compose.yml', () => {
     expect(service('kafka').image).toBe('apache/kafka:4.1.1');
   });
 
-  it('builds the four services (and init) from the one Dockerfile and runs each service entry point', () => {
+  it('builds the four services, saga-node and init from the one Dockerfile and runs each entry point', () => {
     const images = new Set<string | undefined>();
-    for (const name of [...APP_SERVICES, 'init']) {
+    for (const name of [...APP_SERVICES, NODE, 'init']) {
       const s = service(name);
       expect({ name, build: s.build }).toEqual({ name, build: { context: '.', dockerfile: 'Dockerfile' } });
       images.add(s.image);
@@ -94,6 +103,7 @@ describe('docker-compose.yml', () => {
     for (const name of APP_SERVICES) {
       expect(service(name).command).toEqual(['node', `services/${name}/dist/main.js`]);
     }
+    expect(service(NODE).command).toEqual(['node', 'apps/saga-node/dist/main.js']);
   });
 
   it('gives each service exactly the connection variables the code reads, plus its name and port', () => {
@@ -114,6 +124,26 @@ describe('docker-compose.yml', () => {
     expect(service('order').ports).toEqual(['3000:3000']);
   });
 
+  it('gives saga-node the same connection variables, all four services, its group and port 3000', () => {
+    const env = envOf(service(NODE));
+    expect(Object.keys(env).sort()).toEqual([...Object.keys(LOCAL_STACK_DEFAULTS), ...NODE_OWN_VARS].sort());
+    // Only the compose environment, nothing inherited from the test process.
+    expect(loadNodeConfig(env)).toMatchObject({
+      name: 'saga-node',
+      services: ['order', 'payment', 'inventory', 'shipping'],
+      groupId: 'saga-node',
+      httpPort: 3000,
+      httpHost: '0.0.0.0',
+      connection: {
+        kafka: { brokers: ['kafka:9092'] },
+        schemaRegistry: { url: 'http://schema-registry:8080/apis/ccompat/v7' },
+        redis: { url: 'redis://redis:6379' },
+      },
+    });
+    // Where the order service would answer (POST /orders): the node hosts the order service's routes.
+    expect(service(NODE).ports).toEqual(['3000:3000']);
+  });
+
   it("sets values the services' own config parser accepts and reads as intended", () => {
     for (const name of APP_SERVICES) {
       // Only the compose environment, nothing inherited from the test process.
@@ -132,14 +162,14 @@ describe('docker-compose.yml', () => {
   });
 
   it("probes each service's readiness route on its own port", () => {
-    for (const name of APP_SERVICES) {
+    for (const name of [...APP_SERVICES, NODE]) {
       const probe = JSON.stringify((service(name) as { healthcheck?: unknown }).healthcheck);
       expect(probe).toMatch(/process\.env\.HTTP_PORT \+ '\/health\/ready'/);
     }
   });
 
   it('starts the services only after init completed successfully', () => {
-    for (const name of APP_SERVICES) {
+    for (const name of [...APP_SERVICES, NODE]) {
       const deps = service(name).depends_on;
       expect(Array.isArray(deps)).toBe(false);
       expect((deps as Record<string, { condition?: string }>)['init']).toEqual({
@@ -219,7 +249,7 @@ describe('Dockerfile', () => {
       packages: Record<string, { link?: boolean }>;
     };
     const workspaces = Object.keys(rootManifest.packages).filter((p) =>
-      /^(packages|services)\/[^/]+$/.test(p),
+      /^(packages|services|apps)\/[^/]+$/.test(p),
     );
     expect(workspaces.length).toBeGreaterThanOrEqual(9);
     for (const ws of workspaces) {
