@@ -119,7 +119,17 @@ interface Lane {
   /** Wakes the lane's retry loop early when a retry is scheduled before it planned to look. */
   wake?: () => void;
   nextLook: number;
+  /**
+   * The retry loop's last look found this service's schedule empty: when it started, and in which group generation.
+   * Cleared when this process schedules a retry.
+   */
+  emptyAsOf?: { at: number; generation: number };
+  /** Counts retries and parkings this process wrote: a look that overlapped one of them proves nothing. */
+  writes: number;
 }
+
+/** How old an "empty schedule" look may be to skip a batch's pending lookup (the loop looks every ≤ 200 ms). */
+const EMPTY_LOOK_VALID_MS = 1_000;
 
 function buildLane(opts: LaneOptions): Lane {
   const lane: Lane = {
@@ -130,9 +140,11 @@ function buildLane(opts: LaneOptions): Lane {
     keyLock: new KeyLock(),
     metrics: opts.metrics,
     nextLook: 0,
+    writes: 0,
     processor: new RecordProcessor({
       ...opts,
       onScheduled: (dueAt) => {
+        noteRetryWritten(lane);
         if (dueAt < lane.nextLook) lane.wake?.();
       },
     }),
@@ -140,15 +152,23 @@ function buildLane(opts: LaneOptions): Lane {
   return lane;
 }
 
-function processExclusive(
+function noteRetryWritten(lane: Lane): void {
+  lane.writes++;
+  lane.emptyAsOf = undefined;
+}
+
+async function processExclusive(
   lane: Lane,
   raw: RawRecord,
   retry?: RetryItem,
   pending?: PendingLookup,
 ): Promise<Processed> {
-  return raw.key === null
+  const done = await (raw.key === null
     ? lane.processor.process(raw, retry, pending)
-    : lane.keyLock.run(raw.key, () => lane.processor.process(raw, retry, pending));
+    : lane.keyLock.run(raw.key, () => lane.processor.process(raw, retry, pending)));
+  const kind = done.disposition.kind;
+  if (kind === 'retry-scheduled' || kind === 'parked') noteRetryWritten(lane);
+  return done;
 }
 
 /** The records of a batch this lane reacts to: a record's type header (when present) says so before any decoding. */
@@ -159,20 +179,37 @@ function recordsFor(lane: Lane, raws: readonly RawRecord[]): RawRecord[] {
   });
 }
 
-/** One lookup per batch of the retries pending for its inputs (each record would otherwise ask on its own). */
-async function lookUpPending(lane: Lane, records: readonly RawRecord[]): Promise<PendingLookup> {
+/**
+ * One lookup per batch of the retries pending for its inputs (each record would otherwise ask on its own) — or none,
+ * when the retry loop saw the schedule empty recently and in this group generation. A retry another instance
+ * scheduled for an input it then failed to commit reaches us only through a rebalance, and every rebalance starts a
+ * new generation, so a look from the previous one never counts.
+ */
+async function lookUpPending(
+  lane: Lane,
+  records: readonly RawRecord[],
+  generation: number,
+): Promise<PendingLookup> {
   const checked = new Set<string>();
   for (const r of records) {
     const orderId = r.headers[Headers.orderId];
     const eventId = r.headers[Headers.eventId];
     if (orderId && eventId) checked.add(retryItemId(orderId, eventId));
   }
-  if (checked.size === 0) return { checked, pending: checked };
+  const empty = lane.emptyAsOf;
+  const knownEmpty =
+    empty !== undefined && empty.generation === generation && Date.now() - empty.at < EMPTY_LOOK_VALID_MS;
+  if (checked.size === 0 || knownEmpty) return { checked, pending: new Set() };
   return { checked, pending: await lane.retries.pendingAmong([...checked]) };
 }
 
 /** Runs one lane over one batch; records of one order in sequence, `keyConcurrency` orders at once. */
-async function runLane(lane: Lane, raws: RawRecord[], keyConcurrency: number): Promise<OutboundRecord[]> {
+async function runLane(
+  lane: Lane,
+  raws: RawRecord[],
+  keyConcurrency: number,
+  generation: number,
+): Promise<OutboundRecord[]> {
   const mine = recordsFor(lane, raws);
   if (mine.length === 0) return [];
   const byKey = new Map<string, RawRecord[]>();
@@ -183,7 +220,7 @@ async function runLane(lane: Lane, raws: RawRecord[], keyConcurrency: number): P
     g.push(raw);
   }
   const outbound: OutboundRecord[] = [];
-  const pending = await lookUpPending(lane, mine);
+  const pending = await lookUpPending(lane, mine, generation);
   await forEachGroup([...byKey.values()], keyConcurrency, async (raw) => {
     const done = await processExclusive(lane, raw, undefined, pending);
     outbound.push(...done.outbound);
@@ -217,9 +254,13 @@ export function createSharedEventProcessor(opts: SharedEventProcessorOptions): E
   let ready = false;
   let running = false;
   let retryLoops: Promise<void>[] = [];
+  let generation = 0;
   consumer.on(consumer.events.GROUP_JOIN, () => {
     // Partitions may have moved: an offset acked before the rebalance is not ours to commit any more.
     committer.reset();
+    // ...and their inputs may have retries another instance scheduled: look again before trusting "empty".
+    generation++;
+    for (const lane of lanes) lane.wake?.();
     ready = true;
   });
   consumer.on(consumer.events.CRASH, (e) => {
@@ -245,7 +286,9 @@ export function createSharedEventProcessor(opts: SharedEventProcessorOptions): E
     }, 1_000);
     let outbound: OutboundRecord[][];
     try {
-      outbound = await Promise.all(readers.map((lane) => runLane(lane, raws, opts.keyConcurrency ?? 64)));
+      outbound = await Promise.all(
+        readers.map((lane) => runLane(lane, raws, opts.keyConcurrency ?? 64, generation)),
+      );
     } finally {
       clearInterval(beat);
     }
@@ -281,7 +324,9 @@ export function createSharedEventProcessor(opts: SharedEventProcessorOptions): E
     const lease = opts.retryLeaseMs ?? 30_000;
     while (running) {
       try {
-        const items = await lane.retries.claimDue(Date.now(), lease, 64);
+        const look = { at: Date.now(), generation };
+        const writesBefore = lane.writes;
+        const items = await lane.retries.claimDue(look.at, lease, 64);
         const byOrder = new Map<string, RetryItem[]>();
         for (const it of items) {
           const g = byOrder.get(it.orderId) ?? [];
@@ -291,6 +336,9 @@ export function createSharedEventProcessor(opts: SharedEventProcessorOptions): E
         await forEachGroup([...byOrder.values()], 16, (item) => runRetry(lane, item));
         if (items.length === 64) continue;
         const due = await lane.retries.nextDueAt();
+        const empty = due === undefined && (await lane.retries.isEmpty());
+        // A retry this process wrote while the look ran may or may not be in what it saw: then it proves nothing.
+        lane.emptyAsOf = empty && lane.writes === writesBefore ? look : undefined;
         const wait = Math.max(5, Math.min(MAX_RETRY_IDLE_MS, (due ?? Infinity) - Date.now()));
         lane.nextLook = Date.now() + wait;
         const ac = new AbortController();

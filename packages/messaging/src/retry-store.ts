@@ -124,6 +124,11 @@ export class RetryStore {
     return raw.map((s) => JSON.parse(s) as RetryItem);
   }
 
+  /** No retry and no parked item of this service is waiting: nothing a redelivered input could collide with. */
+  async isEmpty(): Promise<boolean> {
+    return (await this.redis.hlen(this.items)) === 0;
+  }
+
   /** Earliest due time, to sleep exactly as long as needed. */
   async nextDueAt(): Promise<number | undefined> {
     const [, score] = await this.redis.zrange(this.due, 0, 0, 'WITHSCORES');
