@@ -123,13 +123,37 @@ interface Lane {
    * The retry loop's last look found this service's schedule empty: when it started, and in which group generation.
    * Cleared when this process schedules a retry.
    */
-  emptyAsOf?: { at: number; generation: number };
+  emptyAsOf?: EmptyLook;
   /** Counts retries and parkings this process wrote: a look that overlapped one of them proves nothing. */
   writes: number;
 }
 
 /** How old an "empty schedule" look may be to skip a batch's pending lookup (the loop looks every ≤ 200 ms). */
-const EMPTY_LOOK_VALID_MS = 1_000;
+export const EMPTY_LOOK_VALID_MS = 1_000;
+
+/** A look of the retry loop that found a service's schedule empty: when it started, in which group generation. */
+export interface EmptyLook {
+  at: number;
+  generation: number;
+}
+
+/**
+ * What a finished look proves: nothing if it found something, or if this process wrote a retry while it ran (the
+ * write may or may not be in what it saw).
+ */
+export function lookResult(
+  look: EmptyLook,
+  foundEmpty: boolean,
+  writesBefore: number,
+  writesAfter: number,
+): EmptyLook | undefined {
+  return foundEmpty && writesAfter === writesBefore ? look : undefined;
+}
+
+/** Whether a batch may skip its pending lookup: an empty look, recent, from the current group generation. */
+export function trustsEmptySchedule(empty: EmptyLook | undefined, generation: number, now: number): boolean {
+  return empty !== undefined && empty.generation === generation && now - empty.at < EMPTY_LOOK_VALID_MS;
+}
 
 function buildLane(opts: LaneOptions): Lane {
   const lane: Lane = {
@@ -338,7 +362,7 @@ export function createSharedEventProcessor(opts: SharedEventProcessorOptions): E
         const due = await lane.retries.nextDueAt();
         const empty = due === undefined && (await lane.retries.isEmpty());
         // A retry this process wrote while the look ran may or may not be in what it saw: then it proves nothing.
-        lane.emptyAsOf = empty && lane.writes === writesBefore ? look : undefined;
+        lane.emptyAsOf = lookResult(look, empty, writesBefore, lane.writes);
         const wait = Math.max(5, Math.min(MAX_RETRY_IDLE_MS, (due ?? Infinity) - Date.now()));
         lane.nextLook = Date.now() + wait;
         const ac = new AbortController();
