@@ -1,0 +1,347 @@
+/**
+ * The single-process deployment end to end: two saga-node processes (apps/saga-node), each hosting the four
+ * services, together one consumer group, against the real Kafka, registry and Redis. The saga's paths end exactly
+ * as with four separate services (the same sequences, ledgers and stock as saga-paths.e2e.spec.ts); a node's
+ * `/metrics` counts for every service it hosts; and a node stopped with SIGTERM while orders flow hands its
+ * partitions to the other, which finishes every saga with money moved exactly once.
+ *
+ * The nodes' group is new for this run and starts at the topics' current end (see `SystemUnderTest`'s `groupId`).
+ * Like the other e2e suites, it assumes no other system consumes the saga topics while it runs.
+ */
+import { randomUUID } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import { Topics } from '@saga/contracts';
+import { runAudit, formatAudit } from '@saga/audit';
+import { createKafka, createLogger, loadConnectionConfig } from '@saga/messaging';
+import { pollUntil } from '@saga/testkit';
+import { SAGA_NODE, SystemUnderTest } from '../support/system.js';
+import { address, SagaDriver, uniqueSku, type OrderInput } from '../support/saga-driver.js';
+import { causalSequence } from '../support/sequence.js';
+import { mixedOrder, settle, startLoad } from '../chaos/support/load.js';
+
+const HAPPY = [
+  'OrderRequested',
+  'OrderCreated',
+  'PaymentAuthorized',
+  'ItemReserved',
+  'PaymentCaptured',
+  'ShipmentCreated',
+  'OrderShipped',
+];
+const DECLINED = ['OrderRequested', 'OrderCreated', 'PaymentAuthorizationFailed', 'OrderCancelled'];
+const NOT_RESERVED = [
+  'OrderRequested',
+  'OrderCreated',
+  'PaymentAuthorized',
+  'ItemReservationFailed',
+  'PaymentAuthorizationReleased',
+  'OrderCancelled',
+];
+const EVENT_TOPICS: string[] = Object.values(Topics);
+
+let system: SystemUnderTest;
+let saga: SagaDriver;
+
+beforeAll(async () => {
+  system = new SystemUnderTest({ deploy: 'node', nodes: 2, timeScale: 0.01, basePort: 3900 });
+  await system.start();
+  saga = await SagaDriver.connect();
+});
+
+afterAll(async () => {
+  await saga?.close();
+  await system?.stop();
+});
+
+async function stockedSku(label: string, available = 10): Promise<string> {
+  const sku = uniqueSku(label);
+  await saga.setStock(sku, available);
+  return sku;
+}
+
+async function withAdmin<T>(fn: (admin: kafkajs.Admin) => Promise<T>): Promise<T> {
+  const kafka = createKafka(loadConnectionConfig(), 'e2e-saga-node', createLogger('e2e-saga-node', 'silent'));
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The members of a consumer group, each with the partitions it was assigned (`topic:partition`, sorted). */
+const membersOf = (groupId: string) =>
+  withAdmin(async (admin) => {
+    const { groups } = await admin.describeGroups([groupId]);
+    return (groups[0]?.members ?? []).map((m) => {
+      const decoded = kafkajs.AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+      const partitions = Object.entries(decoded?.assignment ?? {}).flatMap(([topic, ps]) =>
+        ps.map((p) => `${topic}:${p}`),
+      );
+      return { clientId: m.clientId, partitions: partitions.sort() };
+    });
+  });
+
+/** Every partition of the saga's event topics (`topic:partition`, sorted). */
+const eventPartitions = () =>
+  withAdmin(async (admin) => {
+    const all: string[] = [];
+    for (const topic of EVENT_TOPICS)
+      for (const p of await admin.fetchTopicOffsets(topic)) all.push(`${topic}:${p.partition}`);
+    return all.sort();
+  });
+
+async function run(input: OrderInput) {
+  const req = await saga.place(input);
+  const order = await saga.waitForTerminal(req.metadata.orderId);
+  return { orderId: req.metadata.orderId, order, sequence: causalSequence(order.timeline) };
+}
+
+describe('saga-node: two nodes, one consumer group', () => {
+  it('runs two saga-node processes, each answering as saga-node', async () => {
+    const nodes = system.processes.filter((p) => p.name === SAGA_NODE);
+    expect(nodes).toHaveLength(2);
+    expect(system.processes).toHaveLength(2);
+    for (const node of nodes) {
+      const live = await fetch(`${node.url}/health/live`);
+      expect(live.status).toBe(200);
+      expect(await live.json()).toMatchObject({ service: 'saga-node' });
+    }
+  });
+});
+
+describe('saga-node: the paths of the saga', () => {
+  it('1. happy path: shipped, captured = amount, stock decremented', async () => {
+    const sku = await stockedSku('node-happy');
+    const { orderId, order, sequence } = await run({ sku, quantity: 2, amount: 5_000 });
+    expect(order.status).toBe('shipped');
+    expect(sequence).toEqual(HAPPY);
+    expect(await saga.ledger(orderId)).toMatchObject({
+      authorized: 5_000,
+      captured: 5_000,
+      refunded: 0,
+      voided: 0,
+    });
+    expect(await saga.stock(sku)).toMatchObject({ available: 8 });
+  });
+
+  it('2. insufficient funds: authorization failed, cancelled, nothing reserved', async () => {
+    const sku = await stockedSku('node-funds');
+    const { orderId, order, sequence } = await run({ sku, paymentToken: 'tok_insufficient_funds' });
+    expect(sequence).toEqual(DECLINED);
+    expect(order.status).toBe('cancelled');
+    expect(order.failure).toMatchObject({ step: 'AUTHORIZE_PAYMENT', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await saga.stock(sku)).toMatchObject({ available: 10, reserved: 0 });
+    expect(await saga.ledger(orderId)).toMatchObject({ captured: 0 });
+  });
+
+  it('3. invalid card: same shape, its own reason', async () => {
+    const sku = await stockedSku('node-card');
+    const { order, sequence } = await run({ sku, paymentToken: 'tok_invalid_card' });
+    expect(sequence).toEqual(DECLINED);
+    expect(order.failure).toMatchObject({ step: 'AUTHORIZE_PAYMENT', reason: 'INVALID_CARD' });
+  });
+
+  it('4. gateway unavailable twice, then approves: shipped after 3 attempts', async () => {
+    const sku = await stockedSku('node-flaky');
+    const { order, sequence } = await run({ sku, paymentToken: 'tok_unavailable_2' });
+    expect(order.status).toBe('shipped');
+    expect(sequence).toEqual(HAPPY);
+    expect(order.timeline.find((t) => t.type === 'PaymentAuthorized')?.attempt).toBe(3);
+  });
+
+  it('5. gateway always unavailable: exactly 1 + 5 attempts, then cancelled', async () => {
+    const sku = await stockedSku('node-down');
+    const { order, sequence } = await run({ sku, paymentToken: 'tok_always_unavailable' });
+    expect(sequence).toEqual(DECLINED);
+    expect(order.failure).toMatchObject({ step: 'AUTHORIZE_PAYMENT', reason: 'GATEWAY_UNAVAILABLE' });
+    expect(order.timeline.find((t) => t.type === 'PaymentAuthorizationFailed')?.attempt).toBe(6);
+    expect(await saga.stock(sku)).toMatchObject({ available: 10 });
+  });
+
+  it('6. out of stock: reservation failed, authorization released, cancelled', async () => {
+    const sku = await stockedSku('node-soldout', 0);
+    const { orderId, order, sequence } = await run({ sku, amount: 1_234 });
+    expect(sequence).toEqual(NOT_RESERVED);
+    expect(order.failure).toMatchObject({ step: 'RESERVE_ITEM', reason: 'OUT_OF_STOCK' });
+    expect(order.compensations).toEqual(['AUTHORIZATION_RELEASED']);
+    expect(await saga.ledger(orderId)).toMatchObject({ authorized: 1_234, voided: 1_234, captured: 0 });
+    expect(await saga.stock(sku)).toMatchObject({ available: 0, reserved: 0 });
+  });
+
+  it('7. unknown SKU: same chain, its own reason', async () => {
+    const { order, sequence } = await run({ sku: uniqueSku('node-nosuch') });
+    expect(sequence).toEqual(NOT_RESERVED);
+    expect(order.failure).toMatchObject({ step: 'RESERVE_ITEM', reason: 'UNKNOWN_SKU' });
+  });
+
+  it('8. capture fails: item released, authorization voided, stock restored', async () => {
+    const sku = await stockedSku('node-capture');
+    const { orderId, order, sequence } = await run({
+      sku,
+      quantity: 3,
+      amount: 900,
+      paymentToken: 'tok_capture_fails',
+    });
+    expect(sequence).toEqual([
+      'OrderRequested',
+      'OrderCreated',
+      'PaymentAuthorized',
+      'ItemReserved',
+      'PaymentCaptureFailed',
+      'ItemReleased',
+      'OrderCancelled',
+    ]);
+    expect(order.failure).toMatchObject({ step: 'CAPTURE_PAYMENT', reason: 'CAPTURE_DECLINED' });
+    expect([...(order.compensations ?? [])].sort()).toEqual(['AUTHORIZATION_VOIDED', 'ITEM_RELEASED']);
+    expect(await saga.ledger(orderId)).toMatchObject({ authorized: 900, captured: 0, voided: 900 });
+    expect(await saga.stock(sku)).toMatchObject({ available: 10, reserved: 0 });
+  });
+
+  it('9. shipping fails: refunded = captured, item released, cancelled', async () => {
+    const sku = await stockedSku('node-ship');
+    const { orderId, order, sequence } = await run({
+      sku,
+      amount: 7_700,
+      shippingAddress: address({ country: 'AQ' }),
+    });
+    expect(sequence).toEqual([
+      'OrderRequested',
+      'OrderCreated',
+      'PaymentAuthorized',
+      'ItemReserved',
+      'PaymentCaptured',
+      'ShipmentFailed',
+      'PaymentRefunded',
+      'ItemReleased',
+      'OrderCancelled',
+    ]);
+    expect(order.failure).toMatchObject({ step: 'SHIP_ORDER', reason: 'UNDELIVERABLE_DESTINATION' });
+    expect([...(order.compensations ?? [])].sort()).toEqual(['ITEM_RELEASED', 'PAYMENT_REFUNDED']);
+    expect(await saga.ledger(orderId)).toMatchObject({ captured: 7_700, refunded: 7_700 });
+    expect(await saga.stock(sku)).toMatchObject({ available: 10, reserved: 0 });
+  });
+
+  it('10. invalid request: rejected with every reason, nothing else happens', async () => {
+    const sku = await stockedSku('node-invalid');
+    const { orderId, order, sequence } = await run({
+      sku,
+      quantity: 0,
+      amount: -5,
+      currency: 'EURO',
+      paymentToken: '',
+    });
+    expect(sequence).toEqual(['OrderRequested', 'OrderRejected']);
+    expect(order.status).toBe('rejected');
+    expect(order.errors?.map((e) => e.field).sort()).toEqual([
+      'amount',
+      'currency',
+      'paymentToken',
+      'quantity',
+    ]);
+    expect(await saga.ledger(orderId)).toBeUndefined();
+    expect(await saga.stock(sku)).toMatchObject({ available: 10, reserved: 0 });
+  });
+});
+
+/** The `service` label values of `metric` in a Prometheus text exposition, for samples above zero. */
+function servicesCounting(text: string, metric: string): Set<string> {
+  const found = new Set<string>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)\{(.*)\}\s+(\S+)$/.exec(line);
+    if (!m || m[1] !== metric || !(Number(m[3]) > 0)) continue;
+    const service = /(?:^|,)service="([^"]*)"/.exec(m[2]!)?.[1];
+    if (service) found.add(service);
+  }
+  return found;
+}
+
+describe('saga-node: metrics', () => {
+  it("a node's /metrics counts consumed events under the label of each of the four services", async () => {
+    // Enough sagas that each node owns a partition of every topic some of them pass through.
+    const sku = await stockedSku('node-metrics', 100);
+    const reqs = await Promise.all(Array.from({ length: 16 }, () => saga.place({ sku, amount: 1_000 })));
+    for (const r of reqs) expect((await saga.waitForTerminal(r.metadata.orderId)).status).toBe('shipped');
+
+    const nodes = system.processes.filter((p) => p.name === SAGA_NODE);
+    for (const node of nodes) {
+      const text = await pollUntil(
+        async () => {
+          const res = await fetch(`${node.url}/metrics`);
+          expect(res.status).toBe(200);
+          const body = await res.text();
+          return servicesCounting(body, 'saga_events_consumed_total').size === 4 ? body : undefined;
+        },
+        { timeoutMs: 15_000, description: `${node.url}/metrics counting all four services` },
+      );
+      expect([...servicesCounting(text, 'saga_events_consumed_total')].sort()).toEqual([
+        'inventory',
+        'order',
+        'payment',
+        'shipping',
+      ]);
+      // One registry for the process: each metric family is exposed once, not once per hosted service.
+      expect(text.match(/^# TYPE saga_events_consumed_total /gm)).toHaveLength(1);
+    }
+  });
+});
+
+describe('saga-node: a node leaves under load', () => {
+  it('SIGTERM on one node while orders flow: the other takes over, every order ends, money moves once', async () => {
+    const runId = `node-${randomUUID().slice(0, 8)}`;
+    const skus = { stocked: `SKU-NODE-${runId}`, soldOut: `SKU-NODE-${runId}-SOLDOUT` };
+    const STOCK = 100_000;
+    await saga.setStock(skus.stocked, STOCK);
+    await saga.setStock(skus.soldOut, 0);
+    const load = startLoad(saga, { rate: 20, seconds: 8, orderFor: mixedOrder(runId, skus) });
+
+    await pollUntil(() => load.requested.size >= 50, {
+      timeoutMs: 30_000,
+      description: '50 orders requested before the SIGTERM',
+    });
+    const [leaving, staying] = system.processes.filter((p) => p.name === SAGA_NODE);
+    expect(staying).toBeDefined();
+    // Two members, the saga topics' partitions split between them (kafkajs names a client `saga-node-<pid>`).
+    const before = await membersOf(system.groupId);
+    expect(before.map((m) => m.clientId).sort()).toEqual(
+      [leaving!, staying!].map((p) => `saga-node-${p.child.pid}`).sort(),
+    );
+    for (const m of before) expect(m.partitions.length).toBeGreaterThan(0);
+    const requestedBefore = load.requested.size;
+    // A graceful stop: it drains, commits and leaves the group, and exits 0.
+    expect(await system.stopProcess(leaving!, 'SIGTERM')).toBe(0);
+    await load.done;
+    const ids = [...load.requested.keys()];
+    expect(ids.length).toBeGreaterThan(requestedBefore);
+
+    // The node that stays owns every partition of every saga topic, the leaving node's included.
+    const after = await pollUntil(
+      async () => {
+        const members = await membersOf(system.groupId);
+        return members.length === 1 ? members : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, description: `one member left in ${system.groupId}` },
+    );
+    expect(after[0]!.clientId).toBe(`saga-node-${staying!.child.pid}`);
+    expect(after[0]!.partitions).toEqual(await eventPartitions());
+
+    expect(await settle(saga, ids, 90_000)).toEqual([]);
+    const report = await runAudit(saga.redis, {
+      orderIds: ids,
+      initialStock: { [skus.stocked]: STOCK, [skus.soldOut]: 0 },
+      graceMs: 5_000,
+    });
+    if (!report.ok) process.stdout.write(`${formatAudit(report)}\n`);
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(report.figures).toMatchObject({
+      orders: ids.length,
+      terminal: ids.length,
+      lost: 0,
+      duplicateEffects: 0,
+      stuck: 0,
+    });
+    expect(report.figures.shipped).toBeGreaterThan(0);
+    expect(system.processes.filter((p) => p.name === SAGA_NODE)).toEqual([staying]);
+  });
+});
