@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: install if needed, build, bring the local stack up (unless KAFKA_BROKERS points elsewhere), run the
 // four services as supervised processes with prefixed logs, and stop what it started on Ctrl-C.
-// Flags: --keep-stack (leave the stack running on exit), --time-scale <x> (SAGA_TIME_SCALE for the services).
+// Flags: --keep-stack (leave the stack running on exit), --time-scale <x> (SAGA_TIME_SCALE for the services),
+// --node (or SAGA_DEPLOY=node): one saga-node process (apps/saga-node: the four services in one process and one
+// consumer group, on :3000) instead of the four service processes.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,12 +14,22 @@ const args = process.argv.slice(2);
 const keepStack = args.includes('--keep-stack');
 const tsIdx = args.indexOf('--time-scale');
 const timeScale = tsIdx >= 0 ? args[tsIdx + 1] : process.env.SAGA_TIME_SCALE;
-const SERVICES = [
-  ['order', 3000, '\x1b[36m'],
-  ['payment', 3001, '\x1b[35m'],
-  ['inventory', 3002, '\x1b[33m'],
-  ['shipping', 3003, '\x1b[32m'],
-];
+const deploy = args.includes('--node') ? 'node' : (process.env.SAGA_DEPLOY ?? 'services');
+if (deploy !== 'node' && deploy !== 'services') {
+  console.error(`npm start: SAGA_DEPLOY must be node or services, not ${deploy}`);
+  process.exit(2);
+}
+const serviceEntry = (name) => join(ROOT, 'services', name, 'dist', 'main.js');
+// [name, port, color, entry point]: what runs, each a supervised process.
+const PROCESSES =
+  deploy === 'node'
+    ? [['saga-node', 3000, '\x1b[34m', join(ROOT, 'apps', 'saga-node', 'dist', 'main.js')]]
+    : [
+        ['order', 3000, '\x1b[36m', serviceEntry('order')],
+        ['payment', 3001, '\x1b[35m', serviceEntry('payment')],
+        ['inventory', 3002, '\x1b[33m', serviceEntry('inventory')],
+        ['shipping', 3003, '\x1b[32m', serviceEntry('shipping')],
+      ];
 const RESET = '\x1b[0m';
 
 function run(cmd, cmdArgs, what) {
@@ -29,7 +41,7 @@ function run(cmd, cmdArgs, what) {
 }
 
 if (!existsSync(join(ROOT, 'node_modules'))) run('npm', ['install'], 'npm install');
-if (SERVICES.some(([s]) => !existsSync(join(ROOT, 'services', s, 'dist', 'main.js')))) {
+if (PROCESSES.some(([, , , entry]) => !existsSync(entry))) {
   run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], 'build');
 }
 
@@ -76,8 +88,8 @@ function prefixLines(name, color, stream, out) {
   });
 }
 
-function startService(name, port, color, restarts = 0) {
-  const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
+function startProcess(name, port, color, entry, restarts = 0) {
+  const child = spawn(process.execPath, [entry], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -96,13 +108,13 @@ function startService(name, port, color, restarts = 0) {
     console.error(
       `${color}${name}${RESET} exited (${signal ?? code}); restarting in ${delay} ms (restart #${restarts + 1})`,
     );
-    setTimeout(() => startService(name, port, color, restarts + 1), delay);
+    setTimeout(() => startProcess(name, port, color, entry, restarts + 1), delay);
   });
 }
 
 async function waitReady(timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
-  for (const [name, port] of SERVICES) {
+  for (const [name, port] of PROCESSES) {
     for (;;) {
       const ok = await fetch(`http://127.0.0.1:${port}/health/ready`)
         .then((r) => r.status === 200)
@@ -143,11 +155,15 @@ async function shutdown(code = 0) {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
-for (const [name, port, color] of SERVICES) startService(name, port, color);
+for (const [name, port, color, entry] of PROCESSES) startProcess(name, port, color, entry);
 waitReady().then(
   () => {
+    const where =
+      deploy === 'node'
+        ? 'saga-node (order, payment, inventory, shipping in one process) http://127.0.0.1:3000'
+        : 'order http://127.0.0.1:3000, payment :3001, inventory :3002, shipping :3003';
     console.log(`
-✔ ready: order http://127.0.0.1:3000, payment :3001, inventory :3002, shipping :3003 (GET /health/ready)
+✔ ready: ${where} (GET /health/ready)
 
 Try, in another terminal:
   npx saga order place --sku SKU-APPLE --quantity 1 --amount 4200 --currency EUR --card tok_approve --wait
