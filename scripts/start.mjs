@@ -89,7 +89,9 @@ function prefixLines(name, color, stream, out) {
 }
 
 function startProcess(name, port, color, entry, restarts = 0) {
-  const child = spawn(process.execPath, [entry], {
+  // saga-node's young generation as in compose and the bench (SAGA_NODE_ARGS in packages/bench/src/system.ts).
+  const nodeArgs = name === 'saga-node' ? ['--max-semi-space-size=64'] : [];
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     cwd: ROOT,
     env: {
       ...process.env,

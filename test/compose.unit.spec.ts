@@ -103,7 +103,11 @@ describe('docker-compose.yml', () => {
     for (const name of APP_SERVICES) {
       expect(service(name).command).toEqual(['node', `services/${name}/dist/main.js`]);
     }
-    expect(service(NODE).command).toEqual(['node', 'apps/saga-node/dist/main.js']);
+    expect(service(NODE).command).toEqual([
+      'node',
+      '--max-semi-space-size=64',
+      'apps/saga-node/dist/main.js',
+    ]);
   });
 
   it('gives each service exactly the connection variables the code reads, plus its name and port', () => {

@@ -64,6 +64,13 @@ async function serviceOn(port: number): Promise<string | undefined> {
   }
 }
 
+/**
+ * How saga-node is run everywhere (npm start, compose, package start script): a 64 MB young generation. Its
+ * allocation rate is high and scavenges cost by survivors, not garbage: measured with `saga bench --rate 1000`, node
+ * CPU per saga 1.40–1.48 ms with V8's default, 1.25–1.27 ms with 32 or 64 MB.
+ */
+export const SAGA_NODE_ARGS = ['--max-semi-space-size=64'];
+
 const entryOf = (name: string): string =>
   name.startsWith('saga-node')
     ? join(ROOT, 'apps', 'saga-node', 'dist', 'main.js')
@@ -77,7 +84,8 @@ async function startService(name: string, port: number, opts: SystemOptions): Pr
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [...(opts.serviceNodeArgs ?? []), entry], {
+  const args = [...(name.startsWith('saga-node') ? SAGA_NODE_ARGS : []), ...(opts.serviceNodeArgs ?? [])];
+  const child = spawn(process.execPath, [...args, entry], {
     cwd: ROOT,
     env: {
       ...process.env,
