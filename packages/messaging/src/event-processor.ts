@@ -2,8 +2,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { Kafka } from './kafka.js';
 import type { Logger } from './logger.js';
-import { CoalescingSender, Headers, sendRecords, type OutboundRecord } from './publisher.js';
+import type { SagaEvent } from '@saga/contracts';
+import { CoalescingSender, Headers, sendRecords, type EventCodec, type OutboundRecord } from './publisher.js';
 import {
+  decodeOnce,
   RecordProcessor,
   type PendingLookup,
   type Processed,
@@ -29,7 +31,7 @@ export interface FetchTuning {
 export const DEFAULT_FETCH: FetchTuning = { minBytes: 1, maxWaitMs: 50, minRoundMs: 10 };
 
 /** One service's part of a consumer: the topics it reads, its handler, its retry schedule. */
-export interface LaneOptions extends Omit<RecordProcessorDeps, 'onScheduled'> {
+export interface LaneOptions extends Omit<RecordProcessorDeps, 'onScheduled' | 'decode'> {
   retries: RetryStore;
   topics: readonly string[];
 }
@@ -155,7 +157,7 @@ export function trustsEmptySchedule(empty: EmptyLook | undefined, generation: nu
   return empty !== undefined && empty.generation === generation && now - empty.at < EMPTY_LOOK_VALID_MS;
 }
 
-function buildLane(opts: LaneOptions): Lane {
+function buildLane(opts: LaneOptions & Pick<RecordProcessorDeps, 'decode'>): Lane {
   const lane: Lane = {
     name: opts.handler.service,
     topics: new Set(opts.topics),
@@ -255,7 +257,13 @@ async function runLane(
 export function createSharedEventProcessor(opts: SharedEventProcessorOptions): EventProcessor {
   const log: Logger = opts.logger.child({ component: 'event-processor', groupId: opts.groupId });
   const tuning = opts.fetch ?? DEFAULT_FETCH;
-  const lanes = opts.lanes.map(buildLane);
+  // One decoding per record for all lanes (per codec: lanes of one host share theirs).
+  const decoders = new Map<EventCodec, (raw: RawRecord) => Promise<SagaEvent>>();
+  const lanes = opts.lanes.map((lane) => {
+    let decode = decoders.get(lane.codec);
+    if (!decode) decoders.set(lane.codec, (decode = decodeOnce(lane.codec)));
+    return buildLane({ ...lane, decode });
+  });
   const topics = [...new Set(lanes.flatMap((l) => [...l.topics]))];
   const consumer: Consumer = opts.kafka.consumer({
     groupId: opts.groupId,

@@ -39,6 +39,21 @@ export interface RecordProcessorDeps {
   metrics?: MetricsHooks;
   /** Default: the OpenTelemetry API as registered (a no-op that still passes `traceparent` through). */
   tracing?: Tracing;
+  /**
+   * Default: `codec.decode` of the record's bytes. Several services in one process share one decoding per record
+   * (`decodeOnce`); handlers treat their input as read-only.
+   */
+  decode?: (raw: RawRecord) => Promise<SagaEvent>;
+}
+
+/** A decoder that decodes each record object once, however many services of the process read it. */
+export function decodeOnce(codec: EventCodec): (raw: RawRecord) => Promise<SagaEvent> {
+  const decoded = new WeakMap<RawRecord, Promise<SagaEvent>>();
+  return (raw) => {
+    let event = decoded.get(raw);
+    if (!event) decoded.set(raw, (event = codec.decode(Buffer.from(raw.value, 'base64'))));
+    return event;
+  };
 }
 
 /**
@@ -70,7 +85,9 @@ export class RecordProcessor {
     }
     let event: SagaEvent;
     try {
-      event = await codec.decode(Buffer.from(raw.value, 'base64'));
+      event = await (this.deps.decode
+        ? this.deps.decode(raw)
+        : codec.decode(Buffer.from(raw.value, 'base64')));
     } catch (err) {
       const info = describeError(err);
       if (info.retriable) throw err;
