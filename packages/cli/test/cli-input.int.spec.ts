@@ -76,6 +76,9 @@ describe('bad input: one clear line, non-zero exit, no stack trace', () => {
       ['order', 'list', '--status', 'lost'],
       ['tail', '--topic', 'nope'],
       ['dlq', 'list', '--service', 'billing'],
+      ['bench', '--rate', '10', '--deploy', 'kubernetes'],
+      ['bench', '--rate', '10', '--nodes', '1.5'],
+      ['bench', '--rate', '10', '--nodes', '0'],
     ]) {
       const r = await saga(...args);
       expect(r.code).not.toBe(0);

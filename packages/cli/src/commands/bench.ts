@@ -51,6 +51,12 @@ interface BenchFlags {
   nodes: number;
 }
 
+function nodeCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('a whole number from 1 to 16');
+  return n;
+}
+
 function deployment(value: string): Deployment {
   const d = DEPLOYMENTS.find((x) => x === value);
   if (!d) throw new InvalidArgumentError(`one of ${DEPLOYMENTS.join(', ')}`);
@@ -98,7 +104,7 @@ export function benchCommand(): Command {
       deployment,
       'node',
     )
-    .option('--nodes <n>', 'with --deploy node: how many node processes', positive('nodes'), 2)
+    .option('--nodes <n>', 'with --deploy node: how many saga-node processes', nodeCount, 2)
     .option(
       '--service-node-args <args>',
       'node arguments for services the bench starts itself, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"',
