@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { LOCAL_STACK_DEFAULTS, loadNodeConfig, loadServiceConfig } from '@saga/messaging';
+import { AOF_REWRITE_ARGS } from '@saga/stack';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const APP_SERVICES = ['order', 'payment', 'inventory', 'shipping'] as const;
@@ -221,6 +222,12 @@ describe('docker-compose.yml', () => {
     expect(cmd).toMatch(/--appendonly yes/);
     expect(cmd).toMatch(/--appendfsync everysec/);
     expect(JSON.stringify(redis)).toMatch(/redis-data:\/data/);
+  });
+
+  it('compacts the AOF at the same thresholds as the local stack', () => {
+    const redis = service('redis');
+    const cmd = Array.isArray(redis.command) ? redis.command.join(' ') : (redis.command ?? '');
+    expect(cmd).toContain(AOF_REWRITE_ARGS.join(' '));
   });
 });
 

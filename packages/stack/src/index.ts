@@ -68,3 +68,4 @@ export type {
   PartLog,
 } from './types.js';
 export { acquireStack, releaseStack, type StackLease } from './lease.js';
+export { AOF_REWRITE_ARGS } from './parts.js';

@@ -129,6 +129,14 @@ export function registryLaunch(config: StackConfig, layout: StackLayout, java21:
   };
 }
 
+/** Redis AOF rewrite thresholds, shared by the local stack and (as text) docker-compose*.yml. */
+export const AOF_REWRITE_ARGS = [
+  '--auto-aof-rewrite-percentage',
+  '200',
+  '--auto-aof-rewrite-min-size',
+  '1gb',
+] as const;
+
 export function redisLaunch(
   config: StackConfig,
   layout: StackLayout,
@@ -165,6 +173,10 @@ export function redisLaunch(
       'yes',
       '--appendfsync',
       'everysec',
+      // AOF compaction sized for a write-heavy saga store on a small box: with Redis' defaults (rewrite at 64 MB,
+      // then whenever the log doubles) a 1,000 sagas/s run forked a full rewrite every 5-30 s, each child burning a
+      // core for seconds next to the services (BENCHMARKS.md). The log may now grow to 3x its base before one.
+      ...AOF_REWRITE_ARGS,
       '--save',
       '',
       '--daemonize',
