@@ -15,28 +15,10 @@ import { runAudit, formatAudit } from '@saga/audit';
 import { createKafka, createLogger, loadConnectionConfig } from '@saga/messaging';
 import { pollUntil } from '@saga/testkit';
 import { SAGA_NODE, SystemUnderTest } from '../support/system.js';
-import { address, SagaDriver, uniqueSku, type OrderInput } from '../support/saga-driver.js';
-import { causalSequence } from '../support/sequence.js';
+import { SagaDriver, uniqueSku } from '../support/saga-driver.js';
+import { describeSagaPaths } from '../support/saga-paths.js';
 import { mixedOrder, settle, startLoad } from '../chaos/support/load.js';
 
-const HAPPY = [
-  'OrderRequested',
-  'OrderCreated',
-  'PaymentAuthorized',
-  'ItemReserved',
-  'PaymentCaptured',
-  'ShipmentCreated',
-  'OrderShipped',
-];
-const DECLINED = ['OrderRequested', 'OrderCreated', 'PaymentAuthorizationFailed', 'OrderCancelled'];
-const NOT_RESERVED = [
-  'OrderRequested',
-  'OrderCreated',
-  'PaymentAuthorized',
-  'ItemReservationFailed',
-  'PaymentAuthorizationReleased',
-  'OrderCancelled',
-];
 const EVENT_TOPICS: string[] = Object.values(Topics);
 
 let system: SystemUnderTest;
@@ -92,12 +74,6 @@ const eventPartitions = () =>
     return all.sort();
   });
 
-async function run(input: OrderInput) {
-  const req = await saga.place(input);
-  const order = await saga.waitForTerminal(req.metadata.orderId);
-  return { orderId: req.metadata.orderId, order, sequence: causalSequence(order.timeline) };
-}
-
 describe('saga-node: two nodes, one consumer group', () => {
   it('runs two saga-node processes, each answering as saga-node', async () => {
     const nodes = system.processes.filter((p) => p.name === SAGA_NODE);
@@ -111,139 +87,7 @@ describe('saga-node: two nodes, one consumer group', () => {
   });
 });
 
-describe('saga-node: the paths of the saga', () => {
-  it('1. happy path: shipped, captured = amount, stock decremented', async () => {
-    const sku = await stockedSku('node-happy');
-    const { orderId, order, sequence } = await run({ sku, quantity: 2, amount: 5_000 });
-    expect(order.status).toBe('shipped');
-    expect(sequence).toEqual(HAPPY);
-    expect(await saga.ledger(orderId)).toMatchObject({
-      authorized: 5_000,
-      captured: 5_000,
-      refunded: 0,
-      voided: 0,
-    });
-    expect(await saga.stock(sku)).toMatchObject({ available: 8 });
-  });
-
-  it('2. insufficient funds: authorization failed, cancelled, nothing reserved', async () => {
-    const sku = await stockedSku('node-funds');
-    const { orderId, order, sequence } = await run({ sku, paymentToken: 'tok_insufficient_funds' });
-    expect(sequence).toEqual(DECLINED);
-    expect(order.status).toBe('cancelled');
-    expect(order.failure).toMatchObject({ step: 'AUTHORIZE_PAYMENT', reason: 'INSUFFICIENT_FUNDS' });
-    expect(await saga.stock(sku)).toMatchObject({ available: 10, reserved: 0 });
-    expect(await saga.ledger(orderId)).toMatchObject({ captured: 0 });
-  });
-
-  it('3. invalid card: same shape, its own reason', async () => {
-    const sku = await stockedSku('node-card');
-    const { order, sequence } = await run({ sku, paymentToken: 'tok_invalid_card' });
-    expect(sequence).toEqual(DECLINED);
-    expect(order.failure).toMatchObject({ step: 'AUTHORIZE_PAYMENT', reason: 'INVALID_CARD' });
-  });
-
-  it('4. gateway unavailable twice, then approves: shipped after 3 attempts', async () => {
-    const sku = await stockedSku('node-flaky');
-    const { order, sequence } = await run({ sku, paymentToken: 'tok_unavailable_2' });
-    expect(order.status).toBe('shipped');
-    expect(sequence).toEqual(HAPPY);
-    expect(order.timeline.find((t) => t.type === 'PaymentAuthorized')?.attempt).toBe(3);
-  });
-
-  it('5. gateway always unavailable: exactly 1 + 5 attempts, then cancelled', async () => {
-    const sku = await stockedSku('node-down');
-    const { order, sequence } = await run({ sku, paymentToken: 'tok_always_unavailable' });
-    expect(sequence).toEqual(DECLINED);
-    expect(order.failure).toMatchObject({ step: 'AUTHORIZE_PAYMENT', reason: 'GATEWAY_UNAVAILABLE' });
-    expect(order.timeline.find((t) => t.type === 'PaymentAuthorizationFailed')?.attempt).toBe(6);
-    expect(await saga.stock(sku)).toMatchObject({ available: 10 });
-  });
-
-  it('6. out of stock: reservation failed, authorization released, cancelled', async () => {
-    const sku = await stockedSku('node-soldout', 0);
-    const { orderId, order, sequence } = await run({ sku, amount: 1_234 });
-    expect(sequence).toEqual(NOT_RESERVED);
-    expect(order.failure).toMatchObject({ step: 'RESERVE_ITEM', reason: 'OUT_OF_STOCK' });
-    expect(order.compensations).toEqual(['AUTHORIZATION_RELEASED']);
-    expect(await saga.ledger(orderId)).toMatchObject({ authorized: 1_234, voided: 1_234, captured: 0 });
-    expect(await saga.stock(sku)).toMatchObject({ available: 0, reserved: 0 });
-  });
-
-  it('7. unknown SKU: same chain, its own reason', async () => {
-    const { order, sequence } = await run({ sku: uniqueSku('node-nosuch') });
-    expect(sequence).toEqual(NOT_RESERVED);
-    expect(order.failure).toMatchObject({ step: 'RESERVE_ITEM', reason: 'UNKNOWN_SKU' });
-  });
-
-  it('8. capture fails: item released, authorization voided, stock restored', async () => {
-    const sku = await stockedSku('node-capture');
-    const { orderId, order, sequence } = await run({
-      sku,
-      quantity: 3,
-      amount: 900,
-      paymentToken: 'tok_capture_fails',
-    });
-    expect(sequence).toEqual([
-      'OrderRequested',
-      'OrderCreated',
-      'PaymentAuthorized',
-      'ItemReserved',
-      'PaymentCaptureFailed',
-      'ItemReleased',
-      'OrderCancelled',
-    ]);
-    expect(order.failure).toMatchObject({ step: 'CAPTURE_PAYMENT', reason: 'CAPTURE_DECLINED' });
-    expect([...(order.compensations ?? [])].sort()).toEqual(['AUTHORIZATION_VOIDED', 'ITEM_RELEASED']);
-    expect(await saga.ledger(orderId)).toMatchObject({ authorized: 900, captured: 0, voided: 900 });
-    expect(await saga.stock(sku)).toMatchObject({ available: 10, reserved: 0 });
-  });
-
-  it('9. shipping fails: refunded = captured, item released, cancelled', async () => {
-    const sku = await stockedSku('node-ship');
-    const { orderId, order, sequence } = await run({
-      sku,
-      amount: 7_700,
-      shippingAddress: address({ country: 'AQ' }),
-    });
-    expect(sequence).toEqual([
-      'OrderRequested',
-      'OrderCreated',
-      'PaymentAuthorized',
-      'ItemReserved',
-      'PaymentCaptured',
-      'ShipmentFailed',
-      'PaymentRefunded',
-      'ItemReleased',
-      'OrderCancelled',
-    ]);
-    expect(order.failure).toMatchObject({ step: 'SHIP_ORDER', reason: 'UNDELIVERABLE_DESTINATION' });
-    expect([...(order.compensations ?? [])].sort()).toEqual(['ITEM_RELEASED', 'PAYMENT_REFUNDED']);
-    expect(await saga.ledger(orderId)).toMatchObject({ captured: 7_700, refunded: 7_700 });
-    expect(await saga.stock(sku)).toMatchObject({ available: 10, reserved: 0 });
-  });
-
-  it('10. invalid request: rejected with every reason, nothing else happens', async () => {
-    const sku = await stockedSku('node-invalid');
-    const { orderId, order, sequence } = await run({
-      sku,
-      quantity: 0,
-      amount: -5,
-      currency: 'EURO',
-      paymentToken: '',
-    });
-    expect(sequence).toEqual(['OrderRequested', 'OrderRejected']);
-    expect(order.status).toBe('rejected');
-    expect(order.errors?.map((e) => e.field).sort()).toEqual([
-      'amount',
-      'currency',
-      'paymentToken',
-      'quantity',
-    ]);
-    expect(await saga.ledger(orderId)).toBeUndefined();
-    expect(await saga.stock(sku)).toMatchObject({ available: 10, reserved: 0 });
-  });
-});
+describeSagaPaths('saga-node: the paths of the saga', () => saga);
 
 /** The `service` label values of `metric` in a Prometheus text exposition, for samples above zero. */
 function servicesCounting(text: string, metric: string): Set<string> {

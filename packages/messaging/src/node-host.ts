@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { SERVICES, type ServiceName } from '@saga/contracts';
 import { loadConnectionConfig } from './connection.js';
-import { DEFAULT_FETCH } from './event-processor.js';
 import {
+  hostEnv,
   runMain,
   startHost,
   type HostConfig,
@@ -27,7 +27,7 @@ export interface NodeConfig extends HostConfig {
  */
 export const NODE_MIN_ROUND_MS = 0;
 
-const NodeEnv = z.object({
+const NodeEnv = hostEnv(NODE_MIN_ROUND_MS).extend({
   SAGA_SERVICES: z
     .string()
     .default(SERVICES.join(','))
@@ -40,11 +40,6 @@ const NodeEnv = z.object({
     .pipe(z.array(z.enum(SERVICES)).min(1, 'SAGA_SERVICES names no service')),
   SAGA_GROUP_ID: z.string().min(1).default('saga-node'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HTTP_HOST: z.string().default('127.0.0.1'),
-  SAGA_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
-  SAGA_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(1_048_576).default(DEFAULT_FETCH.minBytes),
-  SAGA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(5_000).default(DEFAULT_FETCH.maxWaitMs),
-  SAGA_MIN_ROUND_MS: z.coerce.number().int().min(0).max(1_000).default(NODE_MIN_ROUND_MS),
 });
 
 export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {

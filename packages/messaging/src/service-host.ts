@@ -45,13 +45,19 @@ export interface ServiceConfig {
   connection: ConnectionConfig;
 }
 
-const ServiceEnv = z.object({
+/** What every process hosting services reads from its environment (a service, or saga-node). */
+export function hostEnv(defaultMinRoundMs: number) {
+  return z.object({
+    HTTP_HOST: z.string().default('127.0.0.1'),
+    SAGA_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
+    SAGA_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(1_048_576).default(DEFAULT_FETCH.minBytes),
+    SAGA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(5_000).default(DEFAULT_FETCH.maxWaitMs),
+    SAGA_MIN_ROUND_MS: z.coerce.number().int().min(0).max(1_000).default(defaultMinRoundMs),
+  });
+}
+
+const ServiceEnv = hostEnv(DEFAULT_FETCH.minRoundMs).extend({
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  HTTP_HOST: z.string().default('127.0.0.1'),
-  SAGA_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
-  SAGA_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(1_048_576).default(DEFAULT_FETCH.minBytes),
-  SAGA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(5_000).default(DEFAULT_FETCH.maxWaitMs),
-  SAGA_MIN_ROUND_MS: z.coerce.number().int().min(0).max(1_000).default(DEFAULT_FETCH.minRoundMs),
 });
 
 export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
