@@ -189,3 +189,50 @@ describe('saga-node: a node leaves under load', () => {
     expect(system.processes.filter((p) => p.name === SAGA_NODE)).toEqual([staying]);
   });
 });
+
+describe('saga-node: a node crashes under load', () => {
+  it('SIGKILL on a node mid-flight: after its session expires the other node replays its uncommitted records; nothing lost, no effect twice', async () => {
+    // The previous test left one node; a second joins the group and takes a share of the partitions.
+    await system.startNode();
+    const runId = `crash-${randomUUID().slice(0, 8)}`;
+    const skus = { stocked: `SKU-NODE-${runId}`, soldOut: `SKU-NODE-${runId}-SOLDOUT` };
+    const STOCK = 100_000;
+    await saga.setStock(skus.stocked, STOCK);
+    await saga.setStock(skus.soldOut, 0);
+    await pollUntil(
+      async () => {
+        const members = await membersOf(system.groupId);
+        return members.length === 2 && members.every((m) => m.partitions.length > 0);
+      },
+      { timeoutMs: 30_000, intervalMs: 250, description: 'two members sharing the partitions' },
+    );
+    const load = startLoad(saga, { rate: 20, seconds: 8, orderFor: mixedOrder(runId, skus) });
+    await pollUntil(() => load.requested.size >= 50, {
+      timeoutMs: 30_000,
+      description: '50 orders requested before the SIGKILL',
+    });
+    const [crashing, surviving] = system.processes.filter((p) => p.name === SAGA_NODE);
+    // No drain, no commit, no LeaveGroup: up to 200 ms of processed records were never committed.
+    await system.stopProcess(crashing!, 'SIGKILL');
+    await load.done;
+    const ids = [...load.requested.keys()];
+
+    expect(await settle(saga, ids, 120_000)).toEqual([]);
+    const after = await membersOf(system.groupId);
+    expect(after.map((m) => m.clientId)).toEqual([`saga-node-${surviving!.child.pid}`]);
+    const report = await runAudit(saga.redis, {
+      orderIds: ids,
+      initialStock: { [skus.stocked]: STOCK, [skus.soldOut]: 0 },
+      graceMs: 5_000,
+    });
+    if (!report.ok) process.stdout.write(`${formatAudit(report)}\n`);
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(report.figures).toMatchObject({
+      orders: ids.length,
+      terminal: ids.length,
+      lost: 0,
+      duplicateEffects: 0,
+      stuck: 0,
+    });
+  });
+});
