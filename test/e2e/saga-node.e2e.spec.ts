@@ -12,9 +12,8 @@ import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { Topics } from '@saga/contracts';
 import { runAudit, formatAudit } from '@saga/audit';
-import { createKafka, createLogger, loadConnectionConfig } from '@saga/messaging';
 import { pollUntil } from '@saga/testkit';
-import { SAGA_NODE, SystemUnderTest } from '../support/system.js';
+import { SAGA_NODE, SystemUnderTest, withAdmin } from '../support/system.js';
 import { SagaDriver, uniqueSku } from '../support/saga-driver.js';
 import { describeSagaPaths } from '../support/saga-paths.js';
 import { mixedOrder, settle, startLoad } from '../chaos/support/load.js';
@@ -39,17 +38,6 @@ async function stockedSku(label: string, available = 10): Promise<string> {
   const sku = uniqueSku(label);
   await saga.setStock(sku, available);
   return sku;
-}
-
-async function withAdmin<T>(fn: (admin: kafkajs.Admin) => Promise<T>): Promise<T> {
-  const kafka = createKafka(loadConnectionConfig(), 'e2e-saga-node', createLogger('e2e-saga-node', 'silent'));
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /** The members of a consumer group, each with the partitions it was assigned (`topic:partition`, sorted). */
@@ -131,13 +119,44 @@ describe('saga-node: metrics', () => {
   });
 });
 
+/** Stock for a load run: a stocked SKU and a sold-out one, both new. */
+async function loadSkus(prefix: string) {
+  const runId = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const skus = { stocked: `SKU-NODE-${runId}`, soldOut: `SKU-NODE-${runId}-SOLDOUT` };
+  await saga.setStock(skus.stocked, LOAD_STOCK);
+  await saga.setStock(skus.soldOut, 0);
+  return { runId, skus };
+}
+
+/** Every order of a load run ended, and the audit finds nothing lost, stuck or done twice. */
+async function expectSettledOnce(
+  ids: string[],
+  skus: { stocked: string; soldOut: string },
+  settleMs: number,
+) {
+  expect(await settle(saga, ids, settleMs)).toEqual([]);
+  const report = await runAudit(saga.redis, {
+    orderIds: ids,
+    initialStock: { [skus.stocked]: LOAD_STOCK, [skus.soldOut]: 0 },
+    graceMs: 5_000,
+  });
+  if (!report.ok) process.stdout.write(`${formatAudit(report)}\n`);
+  expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+  expect(report.figures).toMatchObject({
+    orders: ids.length,
+    terminal: ids.length,
+    lost: 0,
+    duplicateEffects: 0,
+    stuck: 0,
+  });
+  return report;
+}
+
+const LOAD_STOCK = 100_000;
+
 describe('saga-node: a node leaves under load', () => {
   it('SIGTERM on one node while orders flow: the other takes over, every order ends, money moves once', async () => {
-    const runId = `node-${randomUUID().slice(0, 8)}`;
-    const skus = { stocked: `SKU-NODE-${runId}`, soldOut: `SKU-NODE-${runId}-SOLDOUT` };
-    const STOCK = 100_000;
-    await saga.setStock(skus.stocked, STOCK);
-    await saga.setStock(skus.soldOut, 0);
+    const { runId, skus } = await loadSkus('node');
     const load = startLoad(saga, { rate: 20, seconds: 8, orderFor: mixedOrder(runId, skus) });
 
     await pollUntil(() => load.requested.size >= 50, {
@@ -170,21 +189,7 @@ describe('saga-node: a node leaves under load', () => {
     expect(after[0]!.clientId).toBe(`saga-node-${staying!.child.pid}`);
     expect(after[0]!.partitions).toEqual(await eventPartitions());
 
-    expect(await settle(saga, ids, 90_000)).toEqual([]);
-    const report = await runAudit(saga.redis, {
-      orderIds: ids,
-      initialStock: { [skus.stocked]: STOCK, [skus.soldOut]: 0 },
-      graceMs: 5_000,
-    });
-    if (!report.ok) process.stdout.write(`${formatAudit(report)}\n`);
-    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
-    expect(report.figures).toMatchObject({
-      orders: ids.length,
-      terminal: ids.length,
-      lost: 0,
-      duplicateEffects: 0,
-      stuck: 0,
-    });
+    const report = await expectSettledOnce(ids, skus, 90_000);
     expect(report.figures.shipped).toBeGreaterThan(0);
     expect(system.processes.filter((p) => p.name === SAGA_NODE)).toEqual([staying]);
   });
@@ -194,11 +199,7 @@ describe('saga-node: a node crashes under load', () => {
   it('SIGKILL on a node mid-flight: after its session expires the other node replays its uncommitted records; nothing lost, no effect twice', async () => {
     // The previous test left one node; a second joins the group and takes a share of the partitions.
     await system.startNode();
-    const runId = `crash-${randomUUID().slice(0, 8)}`;
-    const skus = { stocked: `SKU-NODE-${runId}`, soldOut: `SKU-NODE-${runId}-SOLDOUT` };
-    const STOCK = 100_000;
-    await saga.setStock(skus.stocked, STOCK);
-    await saga.setStock(skus.soldOut, 0);
+    const { runId, skus } = await loadSkus('crash');
     await pollUntil(
       async () => {
         const members = await membersOf(system.groupId);
@@ -217,22 +218,8 @@ describe('saga-node: a node crashes under load', () => {
     await load.done;
     const ids = [...load.requested.keys()];
 
-    expect(await settle(saga, ids, 120_000)).toEqual([]);
+    await expectSettledOnce(ids, skus, 120_000);
     const after = await membersOf(system.groupId);
     expect(after.map((m) => m.clientId)).toEqual([`saga-node-${surviving!.child.pid}`]);
-    const report = await runAudit(saga.redis, {
-      orderIds: ids,
-      initialStock: { [skus.stocked]: STOCK, [skus.soldOut]: 0 },
-      graceMs: 5_000,
-    });
-    if (!report.ok) process.stdout.write(`${formatAudit(report)}\n`);
-    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
-    expect(report.figures).toMatchObject({
-      orders: ids.length,
-      terminal: ids.length,
-      lost: 0,
-      duplicateEffects: 0,
-      stuck: 0,
-    });
   });
 });

@@ -129,7 +129,10 @@ export class SystemUnderTest {
   }
 }
 
-async function withAdmin<T>(fn: (admin: ReturnType<ReturnType<typeof createKafka>['admin']>) => Promise<T>) {
+/** A connected Kafka admin for the length of `fn`. */
+export async function withAdmin<T>(
+  fn: (admin: ReturnType<ReturnType<typeof createKafka>['admin']>) => Promise<T>,
+) {
   const kafka = createKafka(loadConnectionConfig(), 'e2e-system', createLogger('e2e-system', 'silent'));
   const admin = kafka.admin();
   await admin.connect();

@@ -71,6 +71,9 @@ async function serviceOn(port: number): Promise<string | undefined> {
  */
 export const SAGA_NODE_ARGS = ['--max-semi-space-size=64'];
 
+/** The i-th saga-node's name in the report: saga-node, saga-node-2, … */
+const nodeName = (i: number): string => (i === 0 ? 'saga-node' : `saga-node-${i + 1}`);
+
 const entryOf = (name: string): string =>
   name.startsWith('saga-node')
     ? join(ROOT, 'apps', 'saga-node', 'dist', 'main.js')
@@ -120,9 +123,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
  */
 async function runningSystem(basePort: number): Promise<{ name: string; port: number }[]> {
   if ((await ready(basePort)) && (await serviceOn(basePort)) === 'saga-node') {
-    const nodes = [{ name: 'saga-node', port: basePort }];
+    const nodes = [{ name: nodeName(0), port: basePort }];
     for (let port = basePort + 1; (await serviceOn(port)) === 'saga-node'; port++)
-      nodes.push({ name: `saga-node-${nodes.length + 1}`, port });
+      nodes.push({ name: nodeName(nodes.length), port });
     return nodes;
   }
   const health = await Promise.all(SERVICES.map((_, i) => ready(portOf(basePort, i))));
@@ -151,9 +154,7 @@ export async function ensureSystem(opts: SystemOptions): Promise<BenchSystem> {
   if (running.length === 0) {
     const nodes = opts.nodes ?? 2;
     const names =
-      opts.deploy === 'node'
-        ? Array.from({ length: nodes }, (_, i) => (i === 0 ? 'saga-node' : `saga-node-${i + 1}`))
-        : [...SERVICES];
+      opts.deploy === 'node' ? Array.from({ length: nodes }, (_, i) => nodeName(i)) : [...SERVICES];
     say(`no services running: leasing the local stack and starting ${names.join(', ')}`);
     const { up } = await acquireStack({ onProgress: (p) => say(`[${p.part}] ${p.message}`) });
     leased = true;

@@ -192,8 +192,8 @@ async function processExclusive(
   const done = await (raw.key === null
     ? lane.processor.process(raw, retry, pending)
     : lane.keyLock.run(raw.key, () => lane.processor.process(raw, retry, pending)));
-  const kind = done.disposition.kind;
-  if (kind === 'retry-scheduled' || kind === 'parked') noteRetryWritten(lane);
+  // A scheduled retry was noted by `onScheduled` as it was written; a parking has no such hook.
+  if (done.disposition.kind === 'parked') noteRetryWritten(lane);
   return done;
 }
 
@@ -222,10 +222,8 @@ async function lookUpPending(
     const eventId = r.headers[Headers.eventId];
     if (orderId && eventId) checked.add(retryItemId(orderId, eventId));
   }
-  const empty = lane.emptyAsOf;
-  const knownEmpty =
-    empty !== undefined && empty.generation === generation && Date.now() - empty.at < EMPTY_LOOK_VALID_MS;
-  if (checked.size === 0 || knownEmpty) return { checked, pending: new Set() };
+  if (checked.size === 0 || trustsEmptySchedule(lane.emptyAsOf, generation, Date.now()))
+    return { checked, pending: new Set() };
   return { checked, pending: await lane.retries.pendingAmong([...checked]) };
 }
 

@@ -52,25 +52,18 @@ export class ServiceMetrics {
     if (!shared && (opts.defaultMetrics ?? true)) collectDefaultMetrics({ register: registry });
     const family = <M>(name: string, make: () => M): M =>
       (registry.getSingleMetric(name) as M | undefined) ?? make();
-    const consumed = family(
+    /** A counter labelled by service and one more label, made once per registry. */
+    const counter = <L extends string>(name: string, help: string, label: L) =>
+      family(name, () => new Counter({ name, help, labelNames: ['service', label] as const, registers }));
+    const consumed = counter(
       'saga_events_consumed_total',
-      () =>
-        new Counter({
-          name: 'saga_events_consumed_total',
-          help: 'Saga events handed to the service handler, by event type',
-          labelNames: ['service', 'type'] as const,
-          registers,
-        }),
+      'Saga events handed to the service handler, by event type',
+      'type',
     );
-    const produced = family(
+    const produced = counter(
       'saga_events_produced_total',
-      () =>
-        new Counter({
-          name: 'saga_events_produced_total',
-          help: 'Saga events published and acknowledged, by event type',
-          labelNames: ['service', 'type'] as const,
-          registers,
-        }),
+      'Saga events published and acknowledged, by event type',
+      'type',
     );
     const duration = family(
       'saga_handler_duration_seconds',
@@ -83,35 +76,20 @@ export class ServiceMetrics {
           registers,
         }),
     );
-    const retries = family(
+    const retries = counter(
       'saga_retries_scheduled_total',
-      () =>
-        new Counter({
-          name: 'saga_retries_scheduled_total',
-          help: 'Retries written to the durable schedule, by retry policy',
-          labelNames: ['service', 'policy'] as const,
-          registers,
-        }),
+      'Retries written to the durable schedule, by retry policy',
+      'policy',
     );
-    const deadLettered = family(
+    const deadLettered = counter(
       'saga_dead_lettered_total',
-      () =>
-        new Counter({
-          name: 'saga_dead_lettered_total',
-          help: 'Records sent to the dead-letter topic, by error code',
-          labelNames: ['service', 'code'] as const,
-          registers,
-        }),
+      'Records sent to the dead-letter topic, by error code',
+      'code',
     );
-    const outcomes = family(
+    const outcomes = counter(
       'saga_sagas_total',
-      () =>
-        new Counter({
-          name: 'saga_sagas_total',
-          help: 'Sagas that reached an end, by outcome (counted where the terminal event is emitted)',
-          labelNames: ['service', 'outcome'] as const,
-          registers,
-        }),
+      'Sagas that reached an end, by outcome (counted where the terminal event is emitted)',
+      'outcome',
     );
     this.lag = family(
       'saga_consumer_lag',

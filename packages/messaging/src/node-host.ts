@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { SERVICES, type ServiceName } from '@saga/contracts';
-import { loadConnectionConfig } from './connection.js';
 import {
   hostEnv,
+  parseHostEnv,
   runMain,
   startHost,
   type HostConfig,
@@ -43,20 +43,13 @@ const NodeEnv = hostEnv(NODE_MIN_ROUND_MS).extend({
 });
 
 export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
-  const e = NodeEnv.parse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  const { e, common } = parseHostEnv(NodeEnv, env);
   return {
     name: 'saga-node',
     services: [...new Set(e.SAGA_SERVICES)],
     groupId: e.SAGA_GROUP_ID,
     httpPort: e.HTTP_PORT,
-    httpHost: e.HTTP_HOST,
-    timeScale: e.SAGA_TIME_SCALE,
-    fetch: {
-      minBytes: e.SAGA_FETCH_MIN_BYTES,
-      maxWaitMs: e.SAGA_FETCH_MAX_WAIT_MS,
-      minRoundMs: e.SAGA_MIN_ROUND_MS,
-    },
-    connection: loadConnectionConfig(env),
+    ...common,
   };
 }
 

@@ -46,12 +46,15 @@ export interface RecordProcessorDeps {
   decode?: (raw: RawRecord) => Promise<SagaEvent>;
 }
 
+const decodeRecord = (codec: EventCodec, raw: RawRecord): Promise<SagaEvent> =>
+  codec.decode(Buffer.from(raw.value, 'base64'));
+
 /** A decoder that decodes each record object once, however many services of the process read it. */
 export function decodeOnce(codec: EventCodec): (raw: RawRecord) => Promise<SagaEvent> {
   const decoded = new WeakMap<RawRecord, Promise<SagaEvent>>();
   return (raw) => {
     let event = decoded.get(raw);
-    if (!event) decoded.set(raw, (event = codec.decode(Buffer.from(raw.value, 'base64'))));
+    if (!event) decoded.set(raw, (event = decodeRecord(codec, raw)));
     return event;
   };
 }
@@ -66,11 +69,13 @@ export class RecordProcessor {
   private readonly now: () => number;
   private readonly metrics: MetricsHooks;
   private readonly tracing: Tracing;
+  private readonly decode: (raw: RawRecord) => Promise<SagaEvent>;
 
   constructor(private readonly deps: RecordProcessorDeps) {
     this.now = deps.now ?? Date.now;
     this.metrics = deps.metrics ?? noMetrics;
     this.tracing = deps.tracing ?? createTracing();
+    this.decode = deps.decode ?? ((raw) => decodeRecord(deps.codec, raw));
   }
 
   /**
@@ -78,16 +83,14 @@ export class RecordProcessor {
    * an input whose id was not looked up (no headers, or headers that disagree with the payload) is asked for here.
    */
   async process(raw: RawRecord, retry?: RetryItem, pending?: PendingLookup): Promise<Processed> {
-    const { handler, codec } = this.deps;
+    const { handler } = this.deps;
     const headerType = raw.headers[Headers.eventType];
     if (headerType && !handler.consumes.has(headerType as SagaEvent['type'])) {
       return { disposition: { kind: 'ignored', reason: `not consumed by ${handler.service}` }, outbound: [] };
     }
     let event: SagaEvent;
     try {
-      event = await (this.deps.decode
-        ? this.deps.decode(raw)
-        : codec.decode(Buffer.from(raw.value, 'base64')));
+      event = await this.decode(raw);
     } catch (err) {
       const info = describeError(err);
       if (info.retriable) throw err;

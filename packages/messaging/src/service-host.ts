@@ -56,15 +56,10 @@ export function hostEnv(defaultMinRoundMs: number) {
   });
 }
 
-const ServiceEnv = hostEnv(DEFAULT_FETCH.minRoundMs).extend({
-  HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-});
-
-export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
-  const e = ServiceEnv.parse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
-  return {
-    service,
-    httpPort: e.HTTP_PORT ?? DEFAULT_HTTP_PORTS[service],
+/** Parses `env` (empty variables count as unset) and maps what every host shares into its config. */
+export function parseHostEnv<S extends ReturnType<typeof hostEnv>>(schema: S, env: NodeJS.ProcessEnv) {
+  const e = schema.parse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  const common: Omit<HostConfig, 'name' | 'groupId' | 'httpPort'> = {
     httpHost: e.HTTP_HOST,
     timeScale: e.SAGA_TIME_SCALE,
     fetch: {
@@ -74,6 +69,16 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     },
     connection: loadConnectionConfig(env),
   };
+  return { e, common };
+}
+
+const ServiceEnv = hostEnv(DEFAULT_FETCH.minRoundMs).extend({
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+});
+
+export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const { e, common } = parseHostEnv(ServiceEnv, env);
+  return { service, httpPort: e.HTTP_PORT ?? DEFAULT_HTTP_PORTS[service], ...common };
 }
 
 /** What a service's handler (and routes) are built from. */
