@@ -13,7 +13,7 @@ import {
 } from './record-processor.js';
 import { retryItemId, type RawRecord, type RetryItem, type RetryStore } from './retry-store.js';
 import { KeyLock } from './key-lock.js';
-import { DEFAULT_COMMIT_INTERVAL_MS, OffsetCommitter } from './offset-committer.js';
+import { byTopic, DEFAULT_COMMIT_INTERVAL_MS, OffsetCommitter } from './offset-committer.js';
 
 export interface FetchTuning {
   minBytes: number;
@@ -322,14 +322,18 @@ export function createSharedEventProcessor(opts: SharedEventProcessorOptions): E
     } finally {
       clearInterval(beat);
     }
-    if (!payload.isRunning() || payload.isStale()) return;
+    // A seek made this batch's offsets moot; a stop did not: the drain finishes the batch (outputs and offsets),
+    // or the next member would handle it again.
+    if (payload.isStale()) return;
     // Per key the records were pushed in order; across keys (and services) order does not matter.
     await sender.send(outbound.flat());
     readers.forEach((lane, i) => lane.metrics?.sent(outbound[i]!));
     payload.resolveOffset(batch.lastOffset());
     committer.acked(batch.topic, batch.partition, batch.lastOffset());
-    // Stopping: kafkajs leaves the group right after the last batch, so the drain commits before it returns.
-    if (!payload.isRunning()) await committer.flush();
+    // Stopping: kafkajs leaves the group right after the last batch, so the drain commits before it returns. Once
+    // a stop has begun kafkajs' consumer.commitOffsets does nothing (silently); the batch's own commit still works.
+    if (!payload.isRunning())
+      await committer.flush((offsets) => payload.commitOffsetsIfNecessary(byTopic(offsets)));
     await payload.heartbeat();
     const rest = tuning.minRoundMs - (performance.now() - started);
     if (rest >= 1 && payload.isRunning()) await delay(rest);

@@ -9,6 +9,19 @@ export interface CommitOffset {
 
 export const DEFAULT_COMMIT_INTERVAL_MS = 200;
 
+/** `offsets` grouped by topic, as kafkajs' batch payload takes them. */
+export function byTopic(offsets: readonly CommitOffset[]): {
+  topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+} {
+  const topics = new Map<string, { partition: number; offset: string }[]>();
+  for (const { topic, partition, offset } of offsets) {
+    const partitions = topics.get(topic) ?? [];
+    partitions.push({ partition, offset });
+    topics.set(topic, partitions);
+  }
+  return { topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) };
+}
+
 /**
  * Commits processed offsets of all partitions in one request per interval, one request at a time. Offsets are
  * handed in only once the batch's output is acknowledged, so a crash replays at most an interval of work, which
@@ -57,13 +70,16 @@ export class OffsetCommitter {
     this.timer = undefined;
   }
 
-  /** Commits everything acked so far; waits for a commit already in flight first (one request at a time). */
-  async flush(): Promise<void> {
+  /**
+   * Commits everything acked so far; waits for a commit already in flight first (one request at a time). `via`
+   * sends this one request another way (the drain's: see the event processor).
+   */
+  async flush(via: (offsets: CommitOffset[]) => Promise<void> = this.commit): Promise<void> {
     while (this.inFlight) await this.inFlight.catch(() => undefined);
     if (this.pending.size === 0) return;
     const offsets = [...this.pending.values()];
     this.pending.clear();
-    this.inFlight = this.commit(offsets)
+    this.inFlight = via(offsets)
       .catch((err: unknown) => {
         // Put them back unless a newer offset was acked meanwhile: nothing acked is ever skipped.
         for (const o of offsets) this.keep(o);

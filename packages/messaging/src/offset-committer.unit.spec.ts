@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { OffsetCommitter, type CommitOffset } from './offset-committer.js';
+import { byTopic, OffsetCommitter, type CommitOffset } from './offset-committer.js';
 
 const quiet = { warn: () => undefined };
 
@@ -29,6 +29,38 @@ describe('OffsetCommitter', () => {
         { topic: 'orders', partition: 0, offset: '1' },
       ],
     ]);
+  });
+
+  it('a flush sent another way (the drain) takes the request instead of the usual commit, and empties the same set', async () => {
+    const usual = recording();
+    const drain = recording();
+    const c = new OffsetCommitter(usual.commit, 1_000, quiet);
+    c.acked('payments', 1, '7');
+    await c.flush(drain.commit);
+    await c.flush();
+    expect(drain.calls).toEqual([[{ topic: 'payments', partition: 1, offset: '8' }]]);
+    expect(usual.calls).toEqual([]);
+  });
+
+  it('byTopic groups offsets the way the batch payload takes them', () => {
+    expect(
+      byTopic([
+        { topic: 'payments', partition: 0, offset: '42' },
+        { topic: 'orders', partition: 2, offset: '1' },
+        { topic: 'payments', partition: 3, offset: '10' },
+      ]),
+    ).toEqual({
+      topics: [
+        {
+          topic: 'payments',
+          partitions: [
+            { partition: 0, offset: '42' },
+            { partition: 3, offset: '10' },
+          ],
+        },
+        { topic: 'orders', partitions: [{ partition: 2, offset: '1' }] },
+      ],
+    });
   });
 
   it('never moves a partition backwards and sends nothing when nothing changed', async () => {

@@ -181,11 +181,51 @@ function fakeInventory(): Recording {
   };
 }
 
+/** A handler wrapped to hold every call until `open()`; `entered` resolves at the first call. */
+function gated(handler: Recording): Recording & { entered: Promise<void>; open(): void } {
+  let open!: () => void;
+  let entered!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const enteredP = new Promise<void>((r) => (entered = r));
+  return {
+    ...handler,
+    entered: enteredP,
+    open,
+    async handle(event, ctx) {
+      entered();
+      await gate;
+      return handler.handle(event, ctx);
+    },
+  };
+}
+
+/**
+ * The test's Kafka client, whose consumers call `onStopping` as soon as their `stop()` has begun. kafkajs' stop
+ * clears the batch's `isRunning()` before its first await, so from then on a batch in flight is one being drained.
+ */
+function kafkaReportingStop(onStopping: () => void): typeof kafka {
+  return new Proxy(kafka, {
+    get(target, prop, receiver) {
+      if (prop !== 'consumer') return Reflect.get(target, prop, receiver) as unknown;
+      return (...args: Parameters<typeof kafka.consumer>) => {
+        const consumer = target.consumer(...args);
+        const stop = consumer.stop.bind(consumer);
+        consumer.stop = () => {
+          const stopped = stop();
+          onStopping();
+          return stopped;
+        };
+        return consumer;
+      };
+    },
+  });
+}
+
 function sharedProcessor(
   fx: Fixture,
   payment: EventHandler,
   inventory: EventHandler,
-  opts: { timeScale?: number; commitIntervalMs?: number } = {},
+  opts: { timeScale?: number; commitIntervalMs?: number; kafka?: typeof kafka } = {},
 ): EventProcessor {
   const lane = (handler: EventHandler, retries: RetryStore) => ({
     handler,
@@ -197,7 +237,7 @@ function sharedProcessor(
   });
   const processor = createSharedEventProcessor({
     lanes: [lane(payment, fx.retries.payment), lane(inventory, fx.retries.inventory)],
-    kafka,
+    kafka: opts.kafka ?? kafka,
     producer: redirecting(fx),
     logger,
     groupId: fx.groupId,
@@ -355,6 +395,29 @@ describe('shared event processor: two lanes, one consumer group', () => {
     expect([...second.payment.seen].sort()).toEqual(freshSeen);
     expect([...second.inventory.seen].sort()).toEqual(freshSeen);
     expect(await committedToEnd(fx)).toBe(true);
+  });
+
+  it('a stop during a batch finishes it: its outputs go out and its offsets are committed', async () => {
+    const fx = await fixture('sp-drain');
+    const payment = gated(fakePayment());
+    const inventory = fakeInventory();
+    const one = sharedProcessor(fx, payment, inventory, {
+      commitIntervalMs: 600_000,
+      kafka: kafkaReportingStop(() => payment.open()),
+    });
+    await one.start();
+    const [held] = orders(1);
+    await publish(fx, [held!], 0);
+    // The batch is in flight, its payment handler held, when the stop begins; the stop lets it go on.
+    await payment.entered;
+    await one.stop();
+
+    expect(payment.seen).toEqual([`OrderCreated:${held!.metadata.eventId}`]);
+    expect(await committedToEnd(fx)).toBe(true);
+    const authorized = await untilRecords(fx.out.payments, 1);
+    const reserved = await untilRecords(fx.out.inventory, 1);
+    expect(await causes(authorized)).toEqual([held!.metadata.eventId]);
+    expect(await causes(reserved)).toEqual([held!.metadata.eventId]);
   });
 
   it("a retriable failure in one lane schedules that lane's retry and does not hold up the other lane", async () => {
