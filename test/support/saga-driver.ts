@@ -4,6 +4,7 @@ import type { OrderRequested, ShippingAddress } from '@saga/contracts';
 import { createEventClient, loadConnectionConfig, type EventClient } from '@saga/messaging';
 import { pollUntil } from '@saga/testkit';
 import { readOrder, type OrderView } from '@saga/order-service';
+import { causallyClosed } from './sequence.js';
 import { readPaymentLedger, recoverGateway } from '@saga/payment-service';
 import { getStock, setStock } from '@saga/inventory-service';
 
@@ -93,9 +94,13 @@ export class SagaDriver {
     return pollUntil(
       async () => {
         const o = await this.order(orderId);
-        return o && TERMINAL.has(o.status) ? o : undefined;
+        return o && TERMINAL.has(o.status) && causallyClosed(o.timeline) ? o : undefined;
       },
-      { timeoutMs, intervalMs: 50, description: `order ${orderId} to reach a terminal state` },
+      {
+        timeoutMs,
+        intervalMs: 50,
+        description: `order ${orderId} to reach a terminal state with every step's report on its timeline`,
+      },
     );
   }
 
