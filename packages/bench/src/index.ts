@@ -18,6 +18,7 @@ export {
   MixPicker,
   dueCount,
   scheduledOffsetMs,
+  LoadSchedule,
   rateSteps,
   unsustainableReason,
   type OrderKind,

@@ -3,7 +3,7 @@ import type { SagaEvent } from '@saga/contracts';
 import { reconcileWithRedis, type BenchContext } from './context.js';
 import type { LatencySummary } from './histogram.js';
 import { benchOrder } from './orders.js';
-import { dueCount, MixPicker, orderCount, scheduledOffsetMs, type MixEntry } from './schedule.js';
+import { LoadSchedule, MixPicker, type MixEntry } from './schedule.js';
 import type { OutcomeCounts } from './tracker.js';
 
 export interface LoadOptions {
@@ -54,18 +54,18 @@ const MAX_BATCH = 500;
 export const SEND_TICK_MS = 5;
 
 /**
- * One open-loop load: order i is due at start + i/rate; whatever is due is published in one batch while the
+ * One open-loop load: order i is due at start + schedule.offsetMs(i) (i/rate after a ramped warm-up); whatever is due is published in one batch while the
  * previous batch is acknowledged (one send in flight, so batches grow when the broker is slow, never the delay).
  */
 export async function runLoad(ctx: BenchContext, opts: LoadOptions): Promise<LoadResult> {
   const { tracker } = ctx;
   tracker.resetMeasurement();
   const picker = new MixPicker(opts.mix);
-  const warmupCount = orderCount(opts.rate, opts.warmupS);
-  const total = warmupCount + orderCount(opts.rate, opts.durationS);
+  const schedule = new LoadSchedule(opts.rate, opts.warmupS, opts.durationS);
+  const { warmupCount, total } = schedule;
   const base = tracker.orders.size; // order ids stay unique across --find-max steps
   const start = performance.now();
-  const measureStart = start + scheduledOffsetMs(warmupCount, opts.rate);
+  const measureStart = start + schedule.measureStartMs;
   let next = 0;
   let aborted = false;
   let measuring = false;
@@ -95,9 +95,9 @@ export async function runLoad(ctx: BenchContext, opts: LoadOptions): Promise<Loa
       }
       // A batch never straddles the warm-up boundary, so onMeasureStart runs before the first measured send.
       const limit = next < warmupCount ? warmupCount : total;
-      const due = Math.min(limit, dueCount(now - start, opts.rate, total), next + MAX_BATCH);
+      const due = Math.min(limit, schedule.dueCount(now - start), next + MAX_BATCH);
       if (due <= next) {
-        const wait = start + scheduledOffsetMs(next, opts.rate) - now;
+        const wait = start + schedule.offsetMs(next) - now;
         await delay(Math.max(1, Math.min(10, wait)));
         continue;
       }
@@ -105,7 +105,7 @@ export async function runLoad(ctx: BenchContext, opts: LoadOptions): Promise<Loa
       for (let i = next; i < due; i++) {
         const kind = picker.next();
         const event = benchOrder(ctx.runId, base + i, kind, ctx.skus);
-        const scheduledAt = start + scheduledOffsetMs(i, opts.rate);
+        const scheduledAt = start + schedule.offsetMs(i);
         if (now - scheduledAt > 100) lateSends++;
         // Registered before the send: a fast saga may end before the producer's acknowledgement arrives.
         tracker.register({
@@ -123,7 +123,7 @@ export async function runLoad(ctx: BenchContext, opts: LoadOptions): Promise<Loa
     }
     if (!measuring) await opts.onMeasureStart?.();
     // Lost = no terminal event `graceMs` after the end of the schedule.
-    const end = start + scheduledOffsetMs(aborted ? next : total, opts.rate) + opts.graceMs;
+    const end = start + schedule.offsetMs(aborted ? next : total) + opts.graceMs;
     while (tracker.inFlightOf('measured') > 0 && performance.now() < end) await delay(50);
     if (tracker.inFlightOf('measured') > 0) await reconcileWithRedis(ctx);
   } finally {

@@ -95,6 +95,59 @@ export function dueCount(elapsedMs: number, rate: number, total: number): number
   return Math.min(total, Math.floor((elapsedMs * rate) / 1000 + 1e-9) + 1);
 }
 
+/** A warm-up's rate starts at this share of the run's rate and rises linearly to the full rate at its end. */
+export const WARMUP_RAMP_FROM = 0.1;
+
+/**
+ * When each order of a run is due: a warm-up whose rate ramps from WARMUP_RAMP_FROM × rate to the rate, then the
+ * measured orders at the steady rate. A ramp rather than the full rate from the first second: cold processes
+ * (V8 still compiling) fall behind a full-rate start, and the backlog they build would still be draining when the
+ * measurement starts. With no warm-up, order i is due at i / rate, as before.
+ */
+export class LoadSchedule {
+  readonly warmupCount: number;
+  readonly total: number;
+  /** Offset of the first measured order: the end of the warm-up. */
+  readonly measureStartMs: number;
+  /** Warm-up rate at t = 0, in orders per ms, and its increase per ms. */
+  private readonly r0: number;
+  private readonly slope: number;
+
+  constructor(
+    readonly rate: number,
+    warmupS: number,
+    durationS: number,
+  ) {
+    const perMs = rate / 1000;
+    this.measureStartMs = warmupS * 1000;
+    this.r0 = perMs * WARMUP_RAMP_FROM;
+    this.slope = warmupS > 0 ? (perMs - this.r0) / this.measureStartMs : 0;
+    this.warmupCount = Math.round(this.rampCount(this.measureStartMs));
+    this.total = this.warmupCount + orderCount(rate, durationS);
+  }
+
+  /** Warm-up orders due by t ms (fractional): the integral of the ramp. */
+  private rampCount(t: number): number {
+    return this.r0 * t + (this.slope * t * t) / 2;
+  }
+
+  offsetMs(index: number): number {
+    if (index >= this.warmupCount)
+      return this.measureStartMs + scheduledOffsetMs(index - this.warmupCount, this.rate);
+    // rampCount(t) = index, solved for t in the form that does not cancel when the slope is small.
+    return (2 * index) / (this.r0 + Math.sqrt(this.r0 * this.r0 + 2 * this.slope * index));
+  }
+
+  /** How many orders are due `elapsedMs` after the start (order 0 is due at once), capped at the total. */
+  dueCount(elapsedMs: number): number {
+    if (elapsedMs < 0) return 0;
+    if (elapsedMs < this.measureStartMs)
+      return Math.min(this.warmupCount, Math.floor(this.rampCount(elapsedMs) + 1e-9) + 1);
+    const measured = dueCount(elapsedMs - this.measureStartMs, this.rate, this.total - this.warmupCount);
+    return this.warmupCount + measured;
+  }
+}
+
 /** --find-max rates: doubling up to 800, then +400 at a time (100, 200, 400, 800, 1200, 1600, ...). */
 export function nextRate(rate: number): number {
   return rate < 800 ? rate * 2 : rate + 400;

@@ -9,6 +9,8 @@ import {
   scheduledOffsetMs,
   unsustainableReason,
   fallsBehindReason,
+  LoadSchedule,
+  WARMUP_RAMP_FROM,
 } from '../src/schedule.js';
 import { LatencyHistogram } from '../src/histogram.js';
 
@@ -35,6 +37,53 @@ describe('open-loop schedule', () => {
   it('every scheduled order is due at its own offset', () => {
     const rate = 137;
     for (let i = 0; i < 500; i++) expect(dueCount(scheduledOffsetMs(i, rate), rate, 1_000)).toBe(i + 1);
+  });
+});
+
+describe('load schedule with a ramped warm-up', () => {
+  it('without a warm-up, is the plain open-loop schedule', () => {
+    const s = new LoadSchedule(137, 0, 5);
+    expect([s.warmupCount, s.total, s.measureStartMs]).toEqual([0, 685, 0]);
+    for (let i = 0; i < 685; i++) {
+      expect(s.offsetMs(i)).toBe(scheduledOffsetMs(i, 137));
+      expect(s.dueCount(s.offsetMs(i))).toBe(i + 1);
+    }
+    expect(s.dueCount(1e9)).toBe(685);
+  });
+
+  it('ramps the warm-up from a tenth of the rate to the rate, then measures at the rate', () => {
+    const s = new LoadSchedule(1000, 10, 60);
+    // The ramp's area: 10 s at an average of (100 + 1000) / 2 per second.
+    expect(s.warmupCount).toBe(5_500);
+    expect(s.total).toBe(65_500);
+    expect(s.measureStartMs).toBe(10_000);
+    // The first second of the warm-up sends 145 (100/s rising by 90/s²: 100 + 45), its last ~955.
+    expect(s.dueCount(1_000 - 1e-6)).toBe(145);
+    expect(s.dueCount(10_000 - 1e-6) - s.dueCount(9_000 - 1e-6)).toBeGreaterThanOrEqual(954);
+    expect(s.dueCount(10_000 - 1e-6) - s.dueCount(9_000 - 1e-6)).toBeLessThanOrEqual(956);
+    // Measured orders: one per ms from the end of the warm-up.
+    expect(s.offsetMs(5_500)).toBe(10_000);
+    expect(s.offsetMs(5_501)).toBe(10_001);
+    expect(s.dueCount(10_000)).toBe(5_501);
+    expect(s.dueCount(1e9)).toBe(65_500);
+    expect(WARMUP_RAMP_FROM).toBe(0.1);
+  });
+
+  it('every order is due at its own offset, and offsets only grow', () => {
+    for (const [rate, warmupS] of [
+      [1000, 10],
+      [37, 3],
+      [5000, 1],
+    ] as const) {
+      const s = new LoadSchedule(rate, warmupS, 2);
+      let last = -1;
+      for (let i = 0; i < s.total; i++) {
+        const at = s.offsetMs(i);
+        expect(at).toBeGreaterThan(last);
+        expect(s.dueCount(at)).toBe(i + 1);
+        last = at;
+      }
+    }
   });
 });
 
