@@ -15,6 +15,7 @@ local rev = redis.call('HGET', KEYS[1], 'rev') or '0'
 if rev ~= ARGV[1] then return 0 end
 if redis.call('HEXISTS', KEYS[1], 'out:' .. ARGV[3]) == 1 then return -1 end
 redis.call('HSET', KEYS[1], 'rev', tostring(tonumber(rev) + 1), 'state', ARGV[2], 'out:' .. ARGV[3], ARGV[4])
+if KEYS[2] and ARGV[5] ~= '' then redis.call('APPEND', KEYS[2], ARGV[5]) end
 return 1
 `;
 
@@ -26,27 +27,58 @@ export interface Snapshot<S> {
 }
 
 export type StepResult<S> =
-  { kind: 'ignored'; reason: string } | { kind: 'changed'; state: S; events: SagaEvent[] };
+  | { kind: 'ignored'; reason: string }
+  /** `append`: text added to the aggregate's log (see RedisStateStore), in the same compare-and-set. */
+  | { kind: 'changed'; state: S; events: SagaEvent[]; append?: string };
+
+export interface StateStoreOptions<S> {
+  /**
+   * An append-only log beside each aggregate (the order's timeline), in the same hash slot: `logKey(key)`. Written
+   * with APPEND in the commit, so a step adds only its own lines instead of rewriting a history that grows with
+   * every step (in the state JSON, the timeline was most of what every commit wrote and the AOF kept); never read
+   * on the step's path.
+   */
+  logKey?: (key: string) => string;
+  /** Turns the stored JSON into the state (e.g. from an older layout); the parsed value as is by default. */
+  decode?: (stored: unknown) => S;
+}
 
 export class RedisStateStore<S> {
   private readonly commitScript: (...args: (string | number)[]) => Promise<number>;
+  private readonly decode: (stored: unknown) => S;
 
-  constructor(private readonly redis: Redis) {
-    this.commitScript = luaScript<number>(redis, 'sagaCommit', 1, COMMIT);
+  constructor(
+    private readonly redis: Redis,
+    private readonly opts: StateStoreOptions<S> = {},
+  ) {
+    this.commitScript = opts.logKey
+      ? luaScript<number>(redis, 'sagaCommitWithLog', 2, COMMIT)
+      : luaScript<number>(redis, 'sagaCommit', 1, COMMIT);
+    this.decode = opts.decode ?? ((stored) => stored as S);
   }
 
   async load(key: string, inputEventId: string): Promise<Snapshot<S>> {
     const [rev, state, out] = await this.redis.hmget(key, 'rev', 'state', `out:${inputEventId}`);
     return {
       rev: rev ?? '0',
-      state: state ? (JSON.parse(state) as S) : undefined,
+      state: state ? this.decode(JSON.parse(state)) : undefined,
       replay: out ? (JSON.parse(out) as SagaEvent[]) : undefined,
     };
   }
 
   async read(key: string): Promise<S | undefined> {
     const state = await this.redis.hget(key, 'state');
-    return state ? (JSON.parse(state) as S) : undefined;
+    return state ? this.decode(JSON.parse(state)) : undefined;
+  }
+
+  /** The aggregate's state and its log (empty when it has none), read together. */
+  async readWithLog(key: string): Promise<{ state: S; log: string } | undefined> {
+    const logKey = this.opts.logKey?.(key);
+    const [state, log] = await Promise.all([
+      this.redis.hget(key, 'state'),
+      logKey ? this.redis.get(logKey) : Promise.resolve(null),
+    ]);
+    return state ? { state: this.decode(JSON.parse(state)), log: log ?? '' } : undefined;
   }
 
   /** true when written; false when the input was already recorded by a concurrent run (caller replays). */
@@ -56,14 +88,15 @@ export class RedisStateStore<S> {
     state: S,
     inputEventId: string,
     events: SagaEvent[],
+    append = '',
   ): Promise<boolean> {
-    const result = await this.commitScript(
-      key,
-      rev,
-      JSON.stringify(state),
-      inputEventId,
-      JSON.stringify(events),
-    );
+    const logKey = this.opts.logKey?.(key);
+    if (append !== '' && !logKey) throw new Error(`state store for ${key} has no log to append to`);
+    const stateJson = JSON.stringify(state);
+    const eventsJson = JSON.stringify(events);
+    const result = logKey
+      ? await this.commitScript(key, logKey, rev, stateJson, inputEventId, eventsJson, append)
+      : await this.commitScript(key, rev, stateJson, inputEventId, eventsJson);
     if (result === 0) throw new ConcurrentModificationError(key);
     return result === 1;
   }
@@ -88,7 +121,14 @@ export async function processOnce<S>(
     const result = await step(snap.state);
     if (result.kind === 'ignored') return result;
     try {
-      const written = await store.commit(key, snap.rev, result.state, inputEventId, result.events);
+      const written = await store.commit(
+        key,
+        snap.rev,
+        result.state,
+        inputEventId,
+        result.events,
+        result.append,
+      );
       if (written) return { kind: 'emit', events: result.events };
     } catch (err) {
       if (err instanceof ConcurrentModificationError && conflict < MAX_CONFLICTS) continue;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import type { OrderRequested, SagaEvent } from '@saga/contracts';
+import type { OrderCreated, OrderRequested, SagaEvent } from '@saga/contracts';
 import { loadConnectionConfig, type HandlerContext, type HandlerOutcome } from '@saga/messaging';
 import { uniquePrefix } from '@saga/testkit';
 import { listOrders, ORDER_CONSUMES, OrderHandler, orderKey, readOrder } from './index.js';
+import { timelineKey } from './adapters/order-repository.js';
 
 // The order handler against the real Redis: exactly-once effects across redeliveries and races, the index and
 // the read API. Kafka is not involved (the runtime around the handler has its own tests).
@@ -122,6 +123,57 @@ describe('OrderHandler with Redis', () => {
       ['ShipmentCreated', undefined],
       ['OrderShipped', undefined],
       ['PaymentAuthorizationFailed', 'order already shipped'],
+    ]);
+  });
+
+  it('keeps the timeline in its own key: a step appends its entries and never rewrites the earlier ones', async () => {
+    const orderId = uniquePrefix('tl-key');
+    const created = emitted(await handler.handle(request(orderId), ctx))[0] as OrderCreated;
+    const afterCreate = await redis.get(timelineKey(orderKey(orderId)));
+    await handler.handle(
+      {
+        type: 'PaymentAuthorized',
+        metadata: from(created, 'payment'),
+        order: created.order,
+        authorizationId: 'a-1',
+      },
+      ctx,
+    );
+    const afterAuth = await redis.get(timelineKey(orderKey(orderId)));
+    expect(afterAuth!.startsWith(afterCreate!)).toBe(true);
+    expect(afterAuth!.slice(afterCreate!.length).trim().split('\n')).toHaveLength(1);
+    // The state holds the ids only: the entries' text is not rewritten by every commit.
+    const state = JSON.parse((await redis.hget(orderKey(orderId), 'state'))!) as Record<string, unknown>;
+    expect(Object.keys(state).sort()).toEqual(['state', 'timelineIds']);
+    expect(state.timelineIds).toHaveLength(3);
+  });
+
+  it('reads and steps an order stored before the timeline had its own key', async () => {
+    const orderId = uniquePrefix('tl-legacy');
+    const created = emitted(await handler.handle(request(orderId), ctx))[0] as OrderCreated;
+    // Rewrite it into the old layout: the entries inside the state JSON, no timeline key.
+    const key = orderKey(orderId);
+    const old = await readOrder(redis, orderId);
+    await redis.hset(key, 'state', JSON.stringify({ state: old!.state, timeline: old!.timeline }));
+    await redis.del(timelineKey(key));
+    expect((await readOrder(redis, orderId))?.timeline.map((e) => e.type)).toEqual([
+      'OrderRequested',
+      'OrderCreated',
+    ]);
+
+    const auth: SagaEvent = {
+      type: 'PaymentAuthorized',
+      metadata: from(created, 'payment'),
+      order: created.order,
+      authorizationId: 'a-1',
+    };
+    expect(await handler.handle(auth, ctx)).toEqual({ kind: 'emit', events: [] });
+    // Its old entries stay where they were; the new one goes to the timeline key.
+    expect(JSON.parse((await redis.hget(key, 'state'))!)).toMatchObject({ timeline: old!.timeline });
+    expect((await readOrder(redis, orderId))?.timeline.map((e) => e.type)).toEqual([
+      'OrderRequested',
+      'OrderCreated',
+      'PaymentAuthorized',
     ]);
   });
 

@@ -12,15 +12,21 @@ import {
   type ServiceDeps,
 } from '@saga/messaging';
 import type { Redis } from 'ioredis';
-import { createOrderStore, indexOrder, orderKey } from './adapters/order-repository.js';
+import {
+  createOrderStore,
+  encodeEntries,
+  indexOrder,
+  orderKey,
+  type PersistedOrder,
+} from './adapters/order-repository.js';
 import { decide, hasUsableOrderId, type DecideDeps } from './order/decide.js';
-import { orderStep, type StoredOrder } from './order/step.js';
+import { orderStep } from './order/step.js';
 
 export type OrderHandlerDeps = Pick<ServiceDeps, 'redis' | 'clock' | 'ids'>;
 
 export class OrderHandler implements EventHandler {
   readonly service = 'order' as const;
-  private readonly store: RedisStateStore<StoredOrder>;
+  private readonly store: RedisStateStore<PersistedOrder>;
   private readonly redis: Redis;
 
   constructor(
@@ -48,7 +54,13 @@ export class OrderHandler implements EventHandler {
         const result = orderStep(stored, event, decideDeps);
         if (result.kind === 'ignored') return result;
         lateReason = result.ignored;
-        return { kind: 'changed', state: result.stored, events: result.events };
+        return {
+          kind: 'changed',
+          // An order from before the timeline's own key keeps its old entries where readOrder finds them.
+          state: stored?.timeline ? { ...result.stored, timeline: stored.timeline } : result.stored,
+          events: result.events,
+          append: encodeEntries(result.entries),
+        };
       },
     );
     if (outcome.kind === 'ignored') return outcome;

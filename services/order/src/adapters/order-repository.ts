@@ -15,8 +15,41 @@ export function orderKey(orderId: string): string {
   return `ord:{${orderId}}`;
 }
 
-export function createOrderStore(redis: Redis): RedisStateStore<StoredOrder> {
-  return new RedisStateStore<StoredOrder>(redis);
+/** The order's timeline: its entries as JSON lines, appended by each step (see RedisStateStore's log). */
+export function timelineKey(key: string): string {
+  return `${key}:tl`;
+}
+
+/** Timeline entries as the lines appended to the timeline key. */
+export function encodeEntries(entries: readonly TimelineEntry[]): string {
+  return entries.map((e) => `${JSON.stringify(e)}\n`).join('');
+}
+
+export function decodeEntries(log: string): TimelineEntry[] {
+  return log
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as TimelineEntry);
+}
+
+/**
+ * Orders written before the timeline moved to its own key kept it in the state JSON: such an order still loads
+ * (its ids from those entries), and readOrder still shows those entries first.
+ */
+interface LegacyStoredOrder {
+  state: OrderState;
+  timeline: TimelineEntry[];
+}
+export type PersistedOrder = StoredOrder & { timeline?: TimelineEntry[] };
+
+function fromPersisted(raw: unknown): PersistedOrder {
+  const stored = raw as PersistedOrder | LegacyStoredOrder;
+  if ('timelineIds' in stored) return stored;
+  return { ...stored, timelineIds: stored.timeline.map((e) => e.eventId) };
+}
+
+export function createOrderStore(redis: Redis): RedisStateStore<PersistedOrder> {
+  return new RedisStateStore<PersistedOrder>(redis, { logKey: timelineKey, decode: fromPersisted });
 }
 
 /** Idempotent: the same orderId with the same createdAt, whether called once or after a redelivery. */
@@ -30,8 +63,12 @@ export interface OrderView {
 }
 
 export async function readOrder(redis: Redis, orderId: string): Promise<OrderView | undefined> {
-  const stored = await createOrderStore(redis).read(orderKey(orderId));
-  return stored ? { state: stored.state, timeline: stored.timeline } : undefined;
+  const found = await createOrderStore(redis).readWithLog(orderKey(orderId));
+  if (!found) return undefined;
+  return {
+    state: found.state.state,
+    timeline: [...(found.state.timeline ?? []), ...decodeEntries(found.log)],
+  };
 }
 
 export interface ListOrdersOptions {

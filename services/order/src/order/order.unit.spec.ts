@@ -1,28 +1,39 @@
 import { Compensations, FailureReasons, SagaSteps, type SagaEvent } from '@saga/contracts';
 import { orderStep, type OrderStepResult, type StoredOrder } from './step.js';
+import type { TimelineEntry } from './timeline.js';
 import { ev, failure, fixedDeps, NOW, ORDER_ID, orderRequested } from './fixtures.spec.js';
 
 // Given: the history the order has seen (starting with its request). When: one more event. Then: what it emits
-// and what it keeps.
-function given(...events: SagaEvent[]): StoredOrder | undefined {
-  let stored: StoredOrder | undefined;
+// and what it keeps. `Kept` is what the store holds after the step: the state, and the timeline with the step's
+// entries appended (the handler writes them to the timeline's own key in the same commit).
+type Kept = StoredOrder & { timeline: TimelineEntry[] };
+type Result =
+  { kind: 'ignored'; reason: string } | (Extract<OrderStepResult, { kind: 'changed' }> & { stored: Kept });
+
+function keep(before: Kept | undefined, r: OrderStepResult): Result {
+  if (r.kind === 'ignored') return r;
+  return { ...r, stored: { ...r.stored, timeline: [...(before?.timeline ?? []), ...r.entries] } };
+}
+
+function given(...events: SagaEvent[]): Kept | undefined {
+  let stored: Kept | undefined;
   for (const [i, e] of events.entries()) {
-    const r = orderStep(stored, e, fixedDeps(1, `given${i}-`));
+    const r = keep(stored, orderStep(stored, e, fixedDeps(1, `given${i}-`)));
     if (r.kind === 'changed') stored = r.stored;
   }
   return stored;
 }
 
-function when(stored: StoredOrder | undefined, event: SagaEvent, attempt = 1): OrderStepResult {
-  return orderStep(stored, event, fixedDeps(attempt));
+function when(stored: Kept | undefined, event: SagaEvent, attempt = 1): Result {
+  return keep(stored, orderStep(stored, event, fixedDeps(attempt)));
 }
 
-function thenChanged(r: OrderStepResult): Extract<OrderStepResult, { kind: 'changed' }> {
+function thenChanged(r: Result): Extract<Result, { kind: 'changed' }> {
   if (r.kind !== 'changed') throw new Error(`expected a change, got ignored: ${r.reason}`);
   return r;
 }
 
-const ignoredReason = (r: OrderStepResult) => (r.kind === 'ignored' ? r.reason : undefined);
+const ignoredReason = (r: Result) => (r.kind === 'ignored' ? r.reason : undefined);
 const created = () => given(orderRequested());
 
 describe('order requests', () => {
@@ -57,6 +68,17 @@ describe('order requests', () => {
       ['OrderRequested', 'client'],
       ['OrderCreated', 'order'],
     ]);
+  });
+
+  it('stores the ids of its timeline only, and returns the entries for the timeline to append', () => {
+    const r = orderStep(undefined, orderRequested(), fixedDeps(1));
+    if (r.kind !== 'changed') throw new Error('expected a change');
+    expect(Object.keys(r.stored).sort()).toEqual(['state', 'timelineIds']);
+    expect(r.stored.timelineIds).toEqual(r.entries.map((e) => e.eventId));
+    const next = orderStep(r.stored, ev.paymentAuthorized(), fixedDeps(1, 'next-'));
+    if (next.kind !== 'changed') throw new Error('expected a change');
+    expect(next.entries.map((e) => e.type)).toEqual(['PaymentAuthorized']);
+    expect(next.stored.timelineIds).toEqual([...r.stored.timelineIds, next.entries[0]!.eventId]);
   });
 
   it('never keeps the payment token in the state or the timeline', () => {
@@ -136,7 +158,7 @@ describe('happy path', () => {
 });
 
 describe('cancellation', () => {
-  const cancelled = (r: OrderStepResult) => {
+  const cancelled = (r: Result) => {
     const c = thenChanged(r);
     const e = c.events[0];
     if (c.events.length !== 1 || e?.type !== 'OrderCancelled') throw new Error('expected one OrderCancelled');

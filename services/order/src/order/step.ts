@@ -4,16 +4,22 @@ import { inputOf, react } from './reactions.js';
 import { evolve, type OrderState } from './state.js';
 import { appendEntries, timelineEntry, type TimelineEntry } from './timeline.js';
 
-/** What is kept per order: its state and its history, written together in one compare-and-set. */
+/**
+ * What a step needs of an order: its state and the ids of the events on its timeline. The timeline's entries are
+ * only ever appended (the step returns its new ones), so the step never reads them back.
+ */
 export interface StoredOrder {
   state: OrderState;
-  timeline: TimelineEntry[];
+  timelineIds: string[];
 }
 
 export type OrderStepResult =
   | { kind: 'ignored'; reason: string }
-  /** `ignored` set: nothing emitted and the state unchanged, but the late event was kept on the timeline. */
-  | { kind: 'changed'; stored: StoredOrder; events: SagaEvent[]; ignored?: string };
+  /**
+   * `entries`: what this step adds to the timeline, written with the state in one compare-and-set. `ignored` set:
+   * nothing emitted and the state unchanged, but the late event was kept on the timeline.
+   */
+  | { kind: 'changed'; stored: StoredOrder; entries: TimelineEntry[]; events: SagaEvent[]; ignored?: string };
 
 /**
  * One input event against one stored order: react, decide, fold the input and the emitted events into the state,
@@ -26,27 +32,43 @@ export function orderStep(
 ): OrderStepResult {
   const command = react(input);
   if (!command) return { kind: 'ignored', reason: `${input.type} is not consumed by the order service` };
-  if (stored?.timeline.some((e) => e.eventId === input.metadata.eventId)) {
+  if (stored?.timelineIds.includes(input.metadata.eventId)) {
     return { kind: 'ignored', reason: `${input.type} ${input.metadata.eventId} already on the timeline` };
   }
   const receivedAt = deps.clock.now();
   const decision = decide(command, stored?.state, deps);
   if (decision.kind === 'ignored') {
     if (!decision.late || !stored) return { kind: 'ignored', reason: decision.reason };
-    if (stored.timeline.some((e) => e.eventId === input.metadata.eventId)) {
-      return { kind: 'ignored', reason: `${decision.reason}; already on the timeline` };
-    }
-    const timeline = appendEntries(stored.timeline, [timelineEntry(input, receivedAt, decision.reason)]);
-    return { kind: 'changed', stored: { ...stored, timeline }, events: [], ignored: decision.reason };
+    const added = newEntries(stored.timelineIds, [timelineEntry(input, receivedAt, decision.reason)]);
+    return {
+      kind: 'changed',
+      entries: added.entries,
+      stored: { ...stored, ...added.stored },
+      events: [],
+      ignored: decision.reason,
+    };
   }
   const seen = inputOf(command);
   let state = evolve(stored?.state, seen);
   for (const event of decision.events) state = evolve(state, event);
   if (!state) return { kind: 'ignored', reason: `${input.type} does not start an order` };
-  const entries = [seen, ...decision.events].map((e) => timelineEntry(e, receivedAt));
+  const added = newEntries(
+    stored?.timelineIds ?? [],
+    [seen, ...decision.events].map((e) => timelineEntry(e, receivedAt)),
+  );
   return {
     kind: 'changed',
-    stored: { state, timeline: appendEntries(stored?.timeline ?? [], entries) },
+    entries: added.entries,
+    stored: { state, ...added.stored },
     events: decision.events,
   };
+}
+
+/** The entries not on the timeline yet (a redelivery is one entry, not two), and the ids after adding them. */
+function newEntries(
+  ids: readonly string[],
+  candidates: readonly TimelineEntry[],
+): { entries: TimelineEntry[]; stored: { timelineIds: string[] } } {
+  const entries = appendEntries([], candidates).filter((e) => !ids.includes(e.eventId));
+  return { entries, stored: { timelineIds: [...ids, ...entries.map((e) => e.eventId)] } };
 }
