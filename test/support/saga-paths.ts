@@ -2,6 +2,10 @@
  * Every path of the reference flow as test cases, for whichever deployment runs the services (four processes, or
  * saga-node): the test is a client that publishes `OrderRequested` and reads what happened.
  */
+import { orderKey } from '@saga/order-service';
+import { gatewayKey, paymentKey } from '@saga/payment-service';
+import { reservationKey } from '@saga/inventory-service';
+import { carrierKey, shipmentKey } from '@saga/shipping-service';
 import { address, uniqueSku, type SagaDriver } from './saga-driver.js';
 import { causalSequence } from './sequence.js';
 
@@ -41,6 +45,14 @@ export function describeSagaPaths(title: string, saga: () => SagaDriver): void {
         voided: 0,
       });
       expect(await saga().stock(sku)).toMatchObject({ available: 8 });
+      // Every key of the saga expires with the services' retention (SAGA_RETENTION_S, 7 days by default).
+      const id = req.metadata.orderId;
+      const keys = [orderKey(id), `${orderKey(id)}:tl`, paymentKey(id), gatewayKey(id)];
+      keys.push(reservationKey(sku, id), shipmentKey(id), carrierKey(id));
+      const ttls = await Promise.all(keys.map((k) => saga().redis.pttl(k)));
+      for (const [i, ttl] of ttls.entries()) {
+        expect([keys[i], ttl > 6 * 24 * 3600_000 && ttl <= 7 * 24 * 3600_000]).toEqual([keys[i], true]);
+      }
     });
 
     it('2. insufficient funds: authorization failed, cancelled, nothing reserved', async () => {

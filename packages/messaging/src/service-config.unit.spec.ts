@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_FETCH } from './event-processor.js';
-import { loadServiceConfig } from './service-host.js';
+import { DEFAULT_RETENTION_S, loadServiceConfig } from './service-host.js';
 
 const base = { KAFKA_BROKERS: '127.0.0.1:19092', REDIS_URL: 'redis://127.0.0.1:16379' };
 
@@ -18,6 +18,15 @@ describe('service config: fetch tuning', () => {
       SAGA_MIN_ROUND_MS: '0',
     });
     expect(config.fetch).toEqual({ minBytes: 65_536, maxWaitMs: 10, minRoundMs: 0 });
+  });
+
+  it('keeps saga state 7 days by default; SAGA_RETENTION_S sets it, 0 keeps it forever, a negative is refused', () => {
+    expect(DEFAULT_RETENTION_S).toBe(604_800);
+    expect(loadServiceConfig('payment', base).retentionMs).toBe(604_800_000);
+    expect(loadServiceConfig('payment', { ...base, SAGA_RETENTION_S: '86400' }).retentionMs).toBe(86_400_000);
+    expect(loadServiceConfig('payment', { ...base, SAGA_RETENTION_S: '0' }).retentionMs).toBe(0);
+    expect(() => loadServiceConfig('payment', { ...base, SAGA_RETENTION_S: '-1' })).toThrow();
+    expect(() => loadServiceConfig('payment', { ...base, SAGA_RETENTION_S: '1.5' })).toThrow();
   });
 
   it('rejects a wait of zero or a minimum over 1 MiB', () => {

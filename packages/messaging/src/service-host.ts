@@ -40,10 +40,18 @@ export interface ServiceConfig {
   httpHost: string;
   /** Multiplies every retry delay: 1 in production, e.g. 0.01 in tests and demos. */
   timeScale: number;
+  /** How long a saga's state is kept after its last change (SAGA_RETENTION_S); 0 keeps it forever. */
+  retentionMs: number;
   /** Consumer fetch tuning: a fetch returns once `minBytes` are there or after `maxWaitMs`. */
   fetch: FetchTuning;
   connection: ConnectionConfig;
 }
+
+/**
+ * A saga's state is kept this long after its last change (7 days, Kafka's default retention): a record still in
+ * its topic, delivered again, must find the state that makes it replay instead of running twice.
+ */
+export const DEFAULT_RETENTION_S = 7 * 24 * 3600;
 
 /** What every process hosting services reads from its environment (a service, or saga-node). */
 export function hostEnv(defaultMinRoundMs: number) {
@@ -53,6 +61,7 @@ export function hostEnv(defaultMinRoundMs: number) {
     SAGA_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(1_048_576).default(DEFAULT_FETCH.minBytes),
     SAGA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(5_000).default(DEFAULT_FETCH.maxWaitMs),
     SAGA_MIN_ROUND_MS: z.coerce.number().int().min(0).max(1_000).default(defaultMinRoundMs),
+    SAGA_RETENTION_S: z.coerce.number().int().min(0).default(DEFAULT_RETENTION_S),
   });
 }
 
@@ -62,6 +71,7 @@ export function parseHostEnv<S extends ReturnType<typeof hostEnv>>(schema: S, en
   const common: Omit<HostConfig, 'name' | 'groupId' | 'httpPort'> = {
     httpHost: e.HTTP_HOST,
     timeScale: e.SAGA_TIME_SCALE,
+    retentionMs: e.SAGA_RETENTION_S * 1000,
     fetch: {
       minBytes: e.SAGA_FETCH_MIN_BYTES,
       maxWaitMs: e.SAGA_FETCH_MAX_WAIT_MS,
@@ -89,6 +99,8 @@ export interface ServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   timeScale: number;
+  /** How long a saga's state is kept after its last change; 0 keeps it forever. */
+  retentionMs: number;
   codec: EventCodec;
   /**
    * Publishes events outside the consumer loop (the order service's HTTP API), in a producer span continuing
@@ -187,6 +199,7 @@ export async function startHost(
       clock: systemClock,
       ids: uuidIds,
       timeScale: config.timeScale,
+      retentionMs: config.retentionMs,
       codec,
       publish: async (events, trace = {}) => {
         const name = `${module.name} publish ${events.map((e) => e.type).join(',')}`;

@@ -15,7 +15,11 @@ local rev = redis.call('HGET', KEYS[1], 'rev') or '0'
 if rev ~= ARGV[1] then return 0 end
 if redis.call('HEXISTS', KEYS[1], 'out:' .. ARGV[3]) == 1 then return -1 end
 redis.call('HSET', KEYS[1], 'rev', tostring(tonumber(rev) + 1), 'state', ARGV[2], 'out:' .. ARGV[3], ARGV[4])
-if KEYS[2] and ARGV[5] ~= '' then redis.call('APPEND', KEYS[2], ARGV[5]) end
+if KEYS[2] and ARGV[6] ~= '' then redis.call('APPEND', KEYS[2], ARGV[6]) end
+if ARGV[5] ~= '0' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  if KEYS[2] then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
+end
 return 1
 `;
 
@@ -41,11 +45,18 @@ export interface StateStoreOptions<S> {
   logKey?: (key: string) => string;
   /** Turns the stored JSON into the state (e.g. from an older layout); the parsed value as is by default. */
   decode?: (stored: unknown) => S;
+  /**
+   * How long an aggregate (and its log) is kept after its last write; 0 or unset keeps it forever. Its recorded
+   * outputs are what makes a redelivered input replay instead of running again, so keep it at least as long as
+   * the topics keep their records (see SAGA_RETENTION_S).
+   */
+  retentionMs?: number;
 }
 
 export class RedisStateStore<S> {
   private readonly commitScript: (...args: (string | number)[]) => Promise<number>;
   private readonly decode: (stored: unknown) => S;
+  private readonly retention: number;
 
   constructor(
     private readonly redis: Redis,
@@ -55,6 +66,7 @@ export class RedisStateStore<S> {
       ? luaScript<number>(redis, 'sagaCommitWithLog', 2, COMMIT)
       : luaScript<number>(redis, 'sagaCommit', 1, COMMIT);
     this.decode = opts.decode ?? ((stored) => stored as S);
+    this.retention = Math.max(0, Math.round(opts.retentionMs ?? 0));
   }
 
   async load(key: string, inputEventId: string): Promise<Snapshot<S>> {
@@ -95,8 +107,8 @@ export class RedisStateStore<S> {
     const stateJson = JSON.stringify(state);
     const eventsJson = JSON.stringify(events);
     const result = logKey
-      ? await this.commitScript(key, logKey, rev, stateJson, inputEventId, eventsJson, append)
-      : await this.commitScript(key, rev, stateJson, inputEventId, eventsJson);
+      ? await this.commitScript(key, logKey, rev, stateJson, inputEventId, eventsJson, this.retention, append)
+      : await this.commitScript(key, rev, stateJson, inputEventId, eventsJson, this.retention);
     if (result === 0) throw new ConcurrentModificationError(key);
     return result === 1;
   }

@@ -19,7 +19,7 @@ export interface InventoryOptions {
 }
 
 export function createInventoryHandler(deps: ServiceDeps, options: InventoryOptions = {}): EventHandler {
-  const repo = new ReservationRepository(deps.redis);
+  const repo = new ReservationRepository(deps.redis, deps.retentionMs);
   const catalog = options.catalog ?? DEFAULT_CATALOG;
 
   // Seeding starts with the service; events wait for it, and a failed seed is tried again by the next event

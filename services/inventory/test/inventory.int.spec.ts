@@ -28,6 +28,7 @@ function handlerFor(catalog: Record<string, number>): EventHandler {
     clock: systemClock,
     ids: uuidIds,
     timeScale: 1,
+    retentionMs: 0,
     codec: {} as EventCodec, // the handler never encodes; the runtime does
     publish: () => Promise.resolve(),
   };

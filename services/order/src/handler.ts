@@ -22,7 +22,8 @@ import {
 import { decide, hasUsableOrderId, type DecideDeps } from './order/decide.js';
 import { orderStep } from './order/step.js';
 
-export type OrderHandlerDeps = Pick<ServiceDeps, 'redis' | 'clock' | 'ids'>;
+export type OrderHandlerDeps = Pick<ServiceDeps, 'redis' | 'clock' | 'ids'> &
+  Partial<Pick<ServiceDeps, 'retentionMs'>>;
 
 export class OrderHandler implements EventHandler {
   readonly service = 'order' as const;
@@ -34,7 +35,7 @@ export class OrderHandler implements EventHandler {
     private readonly deps: OrderHandlerDeps,
   ) {
     this.redis = deps.redis;
-    this.store = createOrderStore(deps.redis);
+    this.store = createOrderStore(deps.redis, deps.retentionMs);
   }
 
   async handle(event: SagaEvent, ctx: HandlerContext): Promise<HandlerOutcome> {
@@ -67,7 +68,7 @@ export class OrderHandler implements EventHandler {
     // Also on a replay: the index write may be what a crash interrupted.
     for (const e of outcome.events) {
       if (e.type === 'OrderCreated' || e.type === 'OrderRejected') {
-        await indexOrder(this.redis, e.metadata.orderId, e.metadata.occurredAt);
+        await indexOrder(this.redis, e.metadata.orderId, e.metadata.occurredAt, this.deps.retentionMs);
       }
     }
     if (lateReason !== undefined) return ignored(`${lateReason} (kept on the timeline)`);

@@ -22,8 +22,8 @@ export const paymentService: ServiceModule = {
   topics: [Topics.orders, Topics.inventory, Topics.shipping],
   createHandler: (deps) =>
     createPaymentHandler({
-      store: createPaymentStore(deps.redis),
-      gateway: new SimulatedGateway(deps.redis, deps.ids),
+      store: createPaymentStore(deps.redis, deps.retentionMs),
+      gateway: new SimulatedGateway(deps.redis, deps.ids, deps.retentionMs),
       clock: deps.clock,
       ids: deps.ids,
     }),

@@ -29,8 +29,8 @@ export interface ShippingOptions {
 }
 
 export function createShippingHandler(deps: ServiceDeps, options: ShippingOptions = {}): EventHandler {
-  const store = new RedisStateStore<ShipmentState>(deps.redis);
-  const carrier = options.carrier ?? new SimulatedCarrier(deps.redis, deps.ids);
+  const store = new RedisStateStore<ShipmentState>(deps.redis, { retentionMs: deps.retentionMs });
+  const carrier = options.carrier ?? new SimulatedCarrier(deps.redis, deps.ids, deps.retentionMs);
   const decideDeps = (ctx: HandlerContext): DecideDeps => ({
     clock: deps.clock,
     ids: deps.ids,

@@ -24,6 +24,7 @@ const deps: ServiceDeps = {
   clock: systemClock,
   ids: uuidIds,
   timeScale: 1,
+  retentionMs: 0,
   codec: {} as EventCodec, // the handler never encodes; the runtime does
   publish: () => Promise.resolve(),
 };

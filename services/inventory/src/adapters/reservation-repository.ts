@@ -15,7 +15,8 @@ import { reservationKey, stockKey } from './keys.js';
 /*
  * Both scripts keep the reservation hash in RedisStateStore's layout (`rev`, `state`, `out:<inputEventId>`), so a
  * redelivered input replays its recorded events, and a concurrent writer (rev moved) makes the caller decide again.
- * KEYS[1] = stock hash, KEYS[2] = reservation hash; both carry the SKU's hash tag (one slot).
+ * KEYS[1] = stock hash, KEYS[2] = reservation hash; both carry the SKU's hash tag (one slot). The last ARGV is the
+ * reservation's retention in ms ('0' keeps it), as RedisStateStore's; the stock hash never expires.
  */
 const PRELUDE = `
 local out = redis.call('HGET', KEYS[2], 'out:' .. ARGV[2])
@@ -25,11 +26,12 @@ if rev ~= ARGV[1] then return {'conflict', ''} end
 local q = tonumber(ARGV[3])
 local function record(outcome, state, events)
   redis.call('HSET', KEYS[2], 'rev', tostring(tonumber(rev) + 1), 'state', state, 'out:' .. ARGV[2], events)
+  if ARGV[#ARGV] ~= '0' then redis.call('PEXPIRE', KEYS[2], ARGV[#ARGV]) end
   return {outcome, events}
 end
 `;
 
-/** ARGV: rev, inputEventId, quantity, then state/events for reserved, outOfStock, unknownSku. */
+/** ARGV: rev, inputEventId, quantity, then state/events for reserved, outOfStock, unknownSku, then retention. */
 const RESERVE = `${PRELUDE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return record('unknownSku', ARGV[8], ARGV[9]) end
 local available = tonumber(redis.call('HGET', KEYS[1], 'available') or '0')
@@ -39,7 +41,7 @@ redis.call('HINCRBY', KEYS[1], 'reserved', q)
 return record('reserved', ARGV[4], ARGV[5])
 `;
 
-/** ARGV: rev, inputEventId, quantity, state, events. Guarded by the reservation state, so it runs once per order. */
+/** ARGV: rev, inputEventId, quantity, state, events, retention. Guarded by the reservation state, so it runs once per order. */
 const RELEASE = `${PRELUDE}
 redis.call('HINCRBY', KEYS[1], 'available', q)
 local reserved = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
@@ -57,8 +59,11 @@ export class ReservationRepository {
   private readonly reserve: (...args: (string | number)[]) => Promise<ScriptReply>;
   private readonly release: (...args: (string | number)[]) => Promise<ScriptReply>;
 
-  constructor(redis: Redis) {
-    this.store = new RedisStateStore<ReservationState>(redis);
+  constructor(
+    redis: Redis,
+    private readonly retentionMs = 0,
+  ) {
+    this.store = new RedisStateStore<ReservationState>(redis, { retentionMs });
     this.reserve = luaScript<ScriptReply>(redis, 'inventoryReserve', 2, RESERVE);
     this.release = luaScript<ScriptReply>(redis, 'inventoryRelease', 2, RELEASE);
   }
@@ -115,11 +120,20 @@ export class ReservationRepository {
           ...flat(reserved),
           ...flat(outOfStock),
           ...flat(unknownSku),
+          this.retentionMs,
         );
         return fromReply(reply);
       }
       case 'release': {
-        const args = [stockKey(sku), key, rev, inputEventId, decision.quantity, ...flat(decision.outcome)];
+        const args = [
+          stockKey(sku),
+          key,
+          rev,
+          inputEventId,
+          decision.quantity,
+          ...flat(decision.outcome),
+          this.retentionMs,
+        ];
         return fromReply(await this.release(...args));
       }
       default: {

@@ -48,13 +48,27 @@ function fromPersisted(raw: unknown): PersistedOrder {
   return { ...stored, timelineIds: stored.timeline.map((e) => e.eventId) };
 }
 
-export function createOrderStore(redis: Redis): RedisStateStore<PersistedOrder> {
-  return new RedisStateStore<PersistedOrder>(redis, { logKey: timelineKey, decode: fromPersisted });
+/** `retentionMs`: how long an order is kept after its last change (0: forever; see StateStoreOptions). */
+export function createOrderStore(redis: Redis, retentionMs = 0): RedisStateStore<PersistedOrder> {
+  return new RedisStateStore<PersistedOrder>(redis, {
+    logKey: timelineKey,
+    decode: fromPersisted,
+    retentionMs,
+  });
 }
 
-/** Idempotent: the same orderId with the same createdAt, whether called once or after a redelivery. */
-export async function indexOrder(redis: Redis, orderId: string, createdAt: number): Promise<void> {
+/**
+ * Idempotent: the same orderId with the same createdAt, whether called once or after a redelivery. With a
+ * retention, orders created longer ago than it leave the index as their state expires.
+ */
+export async function indexOrder(
+  redis: Redis,
+  orderId: string,
+  createdAt: number,
+  retentionMs = 0,
+): Promise<void> {
   await redis.zadd(ORDER_INDEX_KEY, createdAt, orderId);
+  if (retentionMs > 0) await redis.zremrangebyscore(ORDER_INDEX_KEY, '-inf', `(${createdAt - retentionMs}`);
 }
 
 export interface OrderView {

@@ -5,8 +5,9 @@ import type { Ledger, PaymentState, PaymentStatus } from '../payment/state.js';
 /** The payment aggregate of one order: state, rev and recorded outputs in one hash (see RedisStateStore). */
 export const paymentKey = (orderId: string): string => `pay:{${orderId}}`;
 
-export const createPaymentStore = (redis: Redis): RedisStateStore<PaymentState> =>
-  new RedisStateStore<PaymentState>(redis);
+/** `retentionMs`: how long the aggregate is kept after its last change (0: forever; see StateStoreOptions). */
+export const createPaymentStore = (redis: Redis, retentionMs = 0): RedisStateStore<PaymentState> =>
+  new RedisStateStore<PaymentState>(redis, { retentionMs });
 
 export interface PaymentLedgerView {
   orderId: string;

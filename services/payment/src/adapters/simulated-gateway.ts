@@ -28,9 +28,13 @@ type Operation = 'authorize' | 'capture' | 'void' | 'refund';
 /** The simulated gateway's memory of one order; same hash tag as the payment aggregate (pay:{orderId}). */
 export const gatewayKey = (orderId: string): string => `gw:{${orderId}}`;
 
-/** First answer wins: a concurrent or repeated call returns the answer recorded first (the idempotency key). */
+/**
+ * First answer wins: a concurrent or repeated call returns the answer recorded first (the idempotency key). Like
+ * a real gateway's idempotency keys, the memory expires (ARGV[3] ms after the last answer; '0' keeps it).
+ */
 const RECORD_ONCE = `
 redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[3] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return redis.call('HGET', KEYS[1], ARGV[1])
 `;
 
@@ -45,6 +49,7 @@ export class SimulatedGateway implements PaymentGateway {
   constructor(
     private readonly redis: Redis,
     private readonly ids: IdGenerator,
+    private readonly retentionMs = 0,
   ) {
     this.recordOnce = luaScript<string>(redis, 'paymentGatewayRecordOnce', 1, RECORD_ONCE);
   }
@@ -108,7 +113,9 @@ export class SimulatedGateway implements PaymentGateway {
       case 'rejected':
         throw new SagaError('GATEWAY_REJECTED', `payment gateway rejected ${op}: ${outcome.message}`, false);
       case 'answer':
-        return JSON.parse(await this.recordOnce(key, `result:${op}`, JSON.stringify(outcome.answer))) as R;
+        return JSON.parse(
+          await this.recordOnce(key, `result:${op}`, JSON.stringify(outcome.answer), this.retentionMs),
+        ) as R;
       default: {
         const never: never = outcome;
         throw new Error(`unexpected outcome ${JSON.stringify(never)}`);

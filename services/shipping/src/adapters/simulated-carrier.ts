@@ -18,28 +18,35 @@ export const SIMULATED_CARRIER_NAME = 'SIMPOST';
  * calls per order (the unavailability trigger counts them), `booking` is the one booking per order.
  * ATTEMPT: an existing booking is returned as is (idempotent by orderId); otherwise the call is counted.
  * BOOK: first booking wins, so two concurrent calls for one order still book once. KEYS[1] = carrier:{orderId}.
+ * The books expire ARGV[last] ms after the last call ('0' keeps them), with the saga's own state.
  */
 const CREATE_SHIPMENT = `
 local booking = redis.call('HGET', KEYS[1], 'booking')
 if booking then return {'booked', booking} end
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+if ARGV[1] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {'attempt', tostring(attempts)}
 `;
 const BOOK = `
 local booking = redis.call('HGET', KEYS[1], 'booking')
 if booking then return booking end
 redis.call('HSET', KEYS[1], 'booking', ARGV[1])
+if ARGV[2] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return ARGV[1]
 `;
 
 /** A carrier simulated from the shipping address (triggers in README.md), idempotent by orderId. */
 export class SimulatedCarrier implements Carrier {
-  private readonly attempt: (key: string) => Promise<[kind: 'booked' | 'attempt', value: string]>;
-  private readonly book: (key: string, booking: string) => Promise<string>;
+  private readonly attempt: (
+    key: string,
+    retentionMs: number,
+  ) => Promise<[kind: 'booked' | 'attempt', value: string]>;
+  private readonly book: (key: string, booking: string, retentionMs: number) => Promise<string>;
 
   constructor(
     redis: Redis,
     private readonly ids: IdGenerator,
+    private readonly retentionMs = 0,
   ) {
     this.attempt = luaScript(redis, 'carrierAttempt', 1, CREATE_SHIPMENT);
     this.book = luaScript(redis, 'carrierBook', 1, BOOK);
@@ -47,7 +54,7 @@ export class SimulatedCarrier implements Carrier {
 
   async createShipment(request: ShipmentRequest): Promise<CarrierBooking> {
     const key = carrierKey(request.orderId);
-    const [kind, value] = await this.attempt(key);
+    const [kind, value] = await this.attempt(key, this.retentionMs);
     if (kind === 'booked') return JSON.parse(value) as CarrierBooking;
     const attempt = Number(value);
     const behaviour = simulatedBehaviour(request.address);
@@ -66,7 +73,7 @@ export class SimulatedCarrier implements Carrier {
       trackingNumber: trackingNumberOf(this.ids.next()),
       carrier: SIMULATED_CARRIER_NAME,
     };
-    return JSON.parse(await this.book(key, JSON.stringify(booking))) as CarrierBooking;
+    return JSON.parse(await this.book(key, JSON.stringify(booking), this.retentionMs)) as CarrierBooking;
   }
 }
 
