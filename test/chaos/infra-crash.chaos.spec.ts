@@ -2,17 +2,13 @@
  * Scenarios 3, 4 and 5: the broker, Redis and the schema registry SIGKILLed under load and restarted through the stack (`saga stack up
  * <part>`). Services must reconnect by themselves; Redis comes back from its append-only file.
  */
-import { pollUntil } from '@saga/testkit';
-import { stackStatus, stackUp, type PartName } from '@saga/stack';
 import { SystemUnderTest } from '../support/system.js';
 import { SagaDriver } from '../support/saga-driver.js';
-import { runScenario, type ScenarioResult } from './support/scenario.js';
-import { CHAOS_TIMEOUT_MS } from './support/scenario.js';
+import { crashAndRestart, expectNothingLostOrDoubled, managedByStack } from './support/infra.js';
+import { CHAOS_TIMEOUT_MS, runScenario } from './support/scenario.js';
 
 let system: SystemUnderTest;
 let saga: SagaDriver;
-
-const note = (line: string): void => void process.stdout.write(`[chaos] ${line}\n`);
 
 beforeAll(async () => {
   system = new SystemUnderTest({ timeScale: 0.01, basePort: 3720 });
@@ -25,51 +21,6 @@ afterAll(async () => {
   await system?.stop();
 });
 
-/** Killing a part needs the local stack's pid; an external stack (compose, managed) is not ours to kill. */
-async function managedByStack(part: PartName): Promise<boolean> {
-  const status = (await stackStatus()).parts.find((p) => p.part === part);
-  if (status?.managedBy === 'stack' && status.pid) return true;
-  note(`${part} is not run by the local stack here (${status?.managedBy ?? 'unknown'}): scenario skipped`);
-  return false;
-}
-
-/** SIGKILL one part of the local stack (its pid from the stack's state), then start it again the way a user would. */
-async function crashAndRestart(part: PartName): Promise<void> {
-  const before = (await stackStatus()).parts.find((p) => p.part === part);
-  if (!before?.pid || before.managedBy !== 'stack') throw new Error(`${part} is not run by the local stack`);
-  const t0 = Date.now();
-  process.kill(before.pid, 'SIGKILL');
-  await pollUntil(async () => !(await stackStatus()).parts.find((p) => p.part === part)?.running, {
-    timeoutMs: 30_000,
-    description: `${part} (pid ${before.pid}) to be gone`,
-  });
-  await stackUp({ parts: [part] });
-  // The registry stores its schemas in Kafka: bring back whatever the crash took down with it.
-  if (!(await stackStatus()).healthy) await stackUp();
-  note(`${part} SIGKILLed (pid ${before.pid}) and restarted in ${Date.now() - t0} ms`);
-  await pollUntil(
-    async () => {
-      const ready = await Promise.all(
-        system.processes.map((p) =>
-          fetch(`${p.url}/health/ready`).then(
-            (r) => r.status === 200,
-            () => false,
-          ),
-        ),
-      );
-      return ready.every(Boolean);
-    },
-    { timeoutMs: 90_000, intervalMs: 250, description: 'every service ready again after the restart' },
-  );
-  note(`every service ready again ${Date.now() - t0} ms after the kill`);
-}
-
-function expectNothingLostOrDoubled(r: ScenarioResult): void {
-  expect({ lost: r.lost, duplicateEffects: r.duplicateEffects }).toEqual({ lost: 0, duplicateEffects: 0 });
-  expect(r.report.checks.filter((c) => !c.ok)).toEqual([]);
-  expect(r.terminal + r.stuck).toBe(r.requested);
-}
-
 describe('chaos: infrastructure', () => {
   it(
     '3. the Kafka broker SIGKILLed mid-load and restarted: services reconnect, nothing lost',
@@ -77,7 +28,7 @@ describe('chaos: infrastructure', () => {
       if (!(await managedByStack('kafka'))) return;
       const r = await runScenario(saga, {
         name: '3 SIGKILL the Kafka broker',
-        fault: () => crashAndRestart('kafka'),
+        fault: () => crashAndRestart(system, 'kafka'),
       });
       expectNothingLostOrDoubled(r);
     },
@@ -90,7 +41,7 @@ describe('chaos: infrastructure', () => {
       if (!(await managedByStack('redis'))) return;
       const r = await runScenario(saga, {
         name: '4 SIGKILL Redis (AOF everysec)',
-        fault: () => crashAndRestart('redis'),
+        fault: () => crashAndRestart(system, 'redis'),
       });
       expectNothingLostOrDoubled(r);
     },
@@ -103,7 +54,7 @@ describe('chaos: infrastructure', () => {
       if (!(await managedByStack('registry'))) return;
       const r = await runScenario(saga, {
         name: '5 SIGKILL the schema registry',
-        fault: () => crashAndRestart('registry'),
+        fault: () => crashAndRestart(system, 'registry'),
       });
       expectNothingLostOrDoubled(r);
     },
