@@ -5,8 +5,8 @@
  */
 import { SystemUnderTest } from '../support/system.js';
 import { SagaDriver } from '../support/saga-driver.js';
-import { crashAndRestart, expectNothingLostOrDoubled, managedByStack } from './support/infra.js';
-import { CHAOS_TIMEOUT_MS, runScenario } from './support/scenario.js';
+import { crashScenario } from './support/infra.js';
+import { CHAOS_TIMEOUT_MS } from './support/scenario.js';
 
 let system: SystemUnderTest;
 let saga: SagaDriver;
@@ -25,27 +25,13 @@ afterAll(async () => {
 describe('chaos: saga-node (two nodes) under infrastructure faults', () => {
   it(
     '3n. the Kafka broker SIGKILLed mid-load and restarted: both nodes reconnect, nothing lost',
-    async () => {
-      if (!(await managedByStack('kafka'))) return;
-      const r = await runScenario(saga, {
-        name: '3n saga-node x2: SIGKILL the Kafka broker',
-        fault: () => crashAndRestart(system, 'kafka'),
-      });
-      expectNothingLostOrDoubled(r);
-    },
+    () => crashScenario(system, saga, '3n saga-node x2: SIGKILL the Kafka broker', 'kafka'),
     CHAOS_TIMEOUT_MS,
   );
 
   it(
     '4n. Redis SIGKILLed mid-load and restarted from its AOF: nothing lost or done twice',
-    async () => {
-      if (!(await managedByStack('redis'))) return;
-      const r = await runScenario(saga, {
-        name: '4n saga-node x2: SIGKILL Redis (AOF everysec)',
-        fault: () => crashAndRestart(system, 'redis'),
-      });
-      expectNothingLostOrDoubled(r);
-    },
+    () => crashScenario(system, saga, '4n saga-node x2: SIGKILL Redis (AOF everysec)', 'redis'),
     CHAOS_TIMEOUT_MS,
   );
 });

@@ -2,8 +2,9 @@
 import { expect } from '@jest/globals';
 import { pollUntil } from '@saga/testkit';
 import { stackStatus, stackUp, type PartName } from '@saga/stack';
+import type { SagaDriver } from '../../support/saga-driver.js';
 import type { SystemUnderTest } from '../../support/system.js';
-import type { ScenarioResult } from './scenario.js';
+import { runScenario, type ScenarioResult } from './scenario.js';
 
 const note = (line: string): void => void process.stdout.write(`[chaos] ${line}\n`);
 
@@ -50,4 +51,18 @@ export function expectNothingLostOrDoubled(r: ScenarioResult): void {
   expect({ lost: r.lost, duplicateEffects: r.duplicateEffects }).toEqual({ lost: 0, duplicateEffects: 0 });
   expect(r.report.checks.filter((c) => !c.ok)).toEqual([]);
   expect(r.terminal + r.stuck).toBe(r.requested);
+}
+
+/**
+ * One infrastructure scenario: `part` SIGKILLed mid-load and restarted; nothing lost or done twice, the audit clean.
+ * Skipped (with a note) when the part is not the local stack's to kill.
+ */
+export async function crashScenario(
+  system: SystemUnderTest,
+  saga: SagaDriver,
+  name: string,
+  part: PartName,
+): Promise<void> {
+  if (!(await managedByStack(part))) return;
+  expectNothingLostOrDoubled(await runScenario(saga, { name, fault: () => crashAndRestart(system, part) }));
 }
