@@ -83,14 +83,21 @@ export class RedisStateStore<S> {
     return state ? this.decode(JSON.parse(state)) : undefined;
   }
 
-  /** The aggregate's state and its log (empty when it has none), read together. */
+  /** The aggregate's state and its log (empty when it has none), read in one transaction: from the same commit. */
   async readWithLog(key: string): Promise<{ state: S; log: string } | undefined> {
     const logKey = this.opts.logKey?.(key);
-    const [state, log] = await Promise.all([
-      this.redis.hget(key, 'state'),
-      logKey ? this.redis.get(logKey) : Promise.resolve(null),
-    ]);
-    return state ? { state: this.decode(JSON.parse(state)), log: log ?? '' } : undefined;
+    if (!logKey) {
+      const state = await this.read(key);
+      return state === undefined ? undefined : { state, log: '' };
+    }
+    const replies = await this.redis.multi().hget(key, 'state').get(logKey).exec();
+    const [stateReply, logReply] = replies ?? [];
+    const err = stateReply?.[0] ?? logReply?.[0];
+    if (err) throw err;
+    const state = stateReply?.[1];
+    const log = logReply?.[1];
+    if (typeof state !== 'string') return undefined;
+    return { state: this.decode(JSON.parse(state)), log: typeof log === 'string' ? log : '' };
   }
 
   /** true when written; false when the input was already recorded by a concurrent run (caller replays). */
