@@ -67,8 +67,13 @@ export async function indexOrder(
   createdAt: number,
   retentionMs = 0,
 ): Promise<void> {
-  await redis.zadd(ORDER_INDEX_KEY, createdAt, orderId);
-  if (retentionMs > 0) await redis.zremrangebyscore(ORDER_INDEX_KEY, '-inf', `(${createdAt - retentionMs}`);
+  // Sent together (one round trip with auto-pipelining); the trim removes only other, older orders.
+  await Promise.all([
+    redis.zadd(ORDER_INDEX_KEY, createdAt, orderId),
+    retentionMs > 0
+      ? redis.zremrangebyscore(ORDER_INDEX_KEY, '-inf', `(${createdAt - retentionMs}`)
+      : undefined,
+  ]);
 }
 
 export interface OrderView {

@@ -1,6 +1,6 @@
 import { allEventTypes, FailureReasons, SagaSteps } from '@saga/contracts';
 import { react } from './reactions.js';
-import { summarize, appendEntries, timelineEntry } from './timeline.js';
+import { summarize, newEntries, timelineEntry } from './timeline.js';
 import { ev, failure, orderRequested } from './fixtures.spec.js';
 
 describe('react', () => {
@@ -36,7 +36,9 @@ describe('timeline', () => {
   it('deduplicates entries by eventId, keeping arrival order', () => {
     const a = timelineEntry(ev.paymentAuthorized(), 1);
     const b = timelineEntry(ev.itemReserved(), 2);
-    expect(appendEntries([a], [b, a, b]).map((e) => e.eventId)).toEqual([a.eventId, b.eventId]);
+    const added = newEntries([a.eventId], [b, a, b]);
+    expect(added.entries.map((e) => e.eventId)).toEqual([b.eventId]);
+    expect(added.timelineIds).toEqual([a.eventId, b.eventId]);
   });
 
   it('marks late entries with the reason', () => {

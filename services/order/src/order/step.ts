@@ -2,7 +2,7 @@ import type { SagaEvent } from '@saga/contracts';
 import { decide, type DecideDeps } from './decide.js';
 import { inputOf, react } from './reactions.js';
 import { evolve, type OrderState } from './state.js';
-import { appendEntries, timelineEntry, type TimelineEntry } from './timeline.js';
+import { newEntries, timelineEntry, type TimelineEntry } from './timeline.js';
 
 /**
  * What a step needs of an order: its state and the ids of the events on its timeline. The timeline's entries are
@@ -43,7 +43,7 @@ export function orderStep(
     return {
       kind: 'changed',
       entries: added.entries,
-      stored: { ...stored, ...added.stored },
+      stored: { ...stored, timelineIds: added.timelineIds },
       events: [],
       ignored: decision.reason,
     };
@@ -59,16 +59,7 @@ export function orderStep(
   return {
     kind: 'changed',
     entries: added.entries,
-    stored: { state, ...added.stored },
+    stored: { state, timelineIds: added.timelineIds },
     events: decision.events,
   };
-}
-
-/** The entries not on the timeline yet (a redelivery is one entry, not two), and the ids after adding them. */
-function newEntries(
-  ids: readonly string[],
-  candidates: readonly TimelineEntry[],
-): { entries: TimelineEntry[]; stored: { timelineIds: string[] } } {
-  const entries = appendEntries([], candidates).filter((e) => !ids.includes(e.eventId));
-  return { entries, stored: { timelineIds: [...ids, ...entries.map((e) => e.eventId)] } };
 }

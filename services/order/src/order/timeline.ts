@@ -75,17 +75,20 @@ export function timelineEntry(event: SagaEvent, receivedAt: number, ignored?: st
   };
 }
 
-/** Appends in arrival order, skipping eventIds already recorded (a redelivery is one entry, not two). */
-export function appendEntries(
-  timeline: readonly TimelineEntry[],
-  entries: readonly TimelineEntry[],
-): TimelineEntry[] {
-  const seen = new Set(timeline.map((e) => e.eventId));
-  const out = [...timeline];
-  for (const entry of entries) {
+/**
+ * The candidates not on the timeline yet, in arrival order (a redelivery is one entry, not two), and the timeline's
+ * ids once they are appended.
+ */
+export function newEntries(
+  timelineIds: readonly string[],
+  candidates: readonly TimelineEntry[],
+): { entries: TimelineEntry[]; timelineIds: string[] } {
+  const seen = new Set(timelineIds);
+  const entries: TimelineEntry[] = [];
+  for (const entry of candidates) {
     if (seen.has(entry.eventId)) continue;
     seen.add(entry.eventId);
-    out.push(entry);
+    entries.push(entry);
   }
-  return out;
+  return { entries, timelineIds: [...timelineIds, ...entries.map((e) => e.eventId)] };
 }
