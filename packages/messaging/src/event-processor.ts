@@ -307,6 +307,8 @@ export function createSharedEventProcessor(opts: SharedEventProcessorOptions): E
     const { batch } = payload;
     if (batch.messages.length === 0) return;
     const started = performance.now();
+    // The other batches of this fetch round run now too: their output goes out in one request with ours.
+    const slot = sender.slot();
     const raws = batch.messages.map((m) => toRaw(batch.topic, batch.partition, m));
     const readers = lanes.filter((l) => l.topics.has(batch.topic));
     // kafkajs heartbeats only when asked: a slow handler (a port that takes seconds) must not cost the instance its
@@ -319,14 +321,17 @@ export function createSharedEventProcessor(opts: SharedEventProcessorOptions): E
       outbound = await Promise.all(
         readers.map((lane) => runLane(lane, raws, opts.keyConcurrency ?? 64, generation)),
       );
+    } catch (err) {
+      slot.release();
+      throw err;
     } finally {
       clearInterval(beat);
     }
     // A seek made this batch's offsets moot; a stop did not: the drain finishes the batch (outputs and offsets),
     // or the next member would handle it again.
-    if (payload.isStale()) return;
+    if (payload.isStale()) return slot.release();
     // Per key the records were pushed in order; across keys (and services) order does not matter.
-    await sender.send(outbound.flat());
+    await slot.send(outbound.flat());
     readers.forEach((lane, i) => lane.metrics?.sent(outbound[i]!));
     payload.resolveOffset(batch.lastOffset());
     committer.acked(batch.topic, batch.partition, batch.lastOffset());

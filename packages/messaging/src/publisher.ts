@@ -98,20 +98,38 @@ export async function sendRecords(producer: Producer, records: readonly Outbound
   }
 }
 
+/** How long queued output waits at most for the other batches of its round (a slow handler must not hold it). */
+export const MAX_ROUND_HOLD_MS = 10;
+
+/** A batch's place in the current round's request: `send` queues its output, `release` says it has none. */
+export interface RoundSlot {
+  send(records: readonly OutboundRecord[]): Promise<void>;
+  /** Idempotent; `send` releases too. */
+  release(): void;
+}
+
 /**
  * Coalesces the output of batches processed at the same time (one per partition) into shared produce requests, like
- * a group commit: with no request in flight, what was queued in this turn of the event loop goes out at once (no
- * linger at low load); while a request is in flight, everything that arrives meanwhile waits and goes out together
- * right after it (bigger requests exactly when the load is high). One request at a time keeps the records of one
- * key in order. Each caller still waits for its own records to be acknowledged before committing its offsets.
+ * a group commit. Batches of one fetch round take a `slot()` each: their output waits until every open slot has
+ * queued or been released (at most `maxHoldMs`), so a round's output is one request instead of one per batch that
+ * happened to finish while the previous request was in flight — the round ends with its slowest batch anyway. Output
+ * without a slot (retries) goes out as soon as no slot is open. While a request is in flight, everything that
+ * arrives meanwhile waits and goes out together right after it. One request at a time keeps the records of one key
+ * in order. Each caller still waits for its own records to be acknowledged before committing its offsets.
  */
 export class CoalescingSender {
   private queue: { records: readonly OutboundRecord[]; done: (err?: Error) => void }[] = [];
   private scheduled = false;
   private inFlight = false;
+  private open = 0;
+  private holdTimer: NodeJS.Timeout | undefined;
+  private holdExpired = false;
 
   /** `send` resolves once every record is acknowledged (e.g. `sendRecords` with a producer). */
-  constructor(private readonly sendAll: (records: OutboundRecord[]) => Promise<void>) {}
+  constructor(
+    private readonly sendAll: (records: OutboundRecord[]) => Promise<void>,
+    private readonly maxHoldMs = MAX_ROUND_HOLD_MS,
+  ) {}
 
   send(records: readonly OutboundRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
@@ -121,14 +139,44 @@ export class CoalescingSender {
     });
   }
 
+  /** Opens a slot for one batch of a round; its output is held back until the round's other slots close. */
+  slot(): RoundSlot {
+    this.open++;
+    let closed = false;
+    const release = (): void => {
+      if (closed) return;
+      closed = true;
+      this.open--;
+      this.schedule();
+    };
+    return {
+      send: (records) => {
+        const sent = this.send(records);
+        release();
+        return sent;
+      },
+      release,
+    };
+  }
+
   private schedule(): void {
     if (this.scheduled || this.inFlight || this.queue.length === 0) return;
+    if (this.open > 0 && !this.holdExpired) {
+      this.holdTimer ??= setTimeout(() => {
+        this.holdExpired = true;
+        this.schedule();
+      }, this.maxHoldMs);
+      return;
+    }
     this.scheduled = true;
     setImmediate(() => void this.flush());
   }
 
   private async flush(): Promise<void> {
     this.scheduled = false;
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    this.holdExpired = false;
     const taken = this.queue;
     this.queue = [];
     this.inFlight = true;

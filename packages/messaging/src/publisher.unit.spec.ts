@@ -92,4 +92,57 @@ describe('CoalescingSender', () => {
     calls[1]!.release();
     await expect(b).resolves.toBeUndefined();
   });
+
+  describe('round slots', () => {
+    it("holds a round's output until every slot has queued or been released, then sends one request", async () => {
+      const { calls, producer } = fakeProducer();
+      const sender = new CoalescingSender(producer, 60_000);
+      const [s1, s2, s3] = [sender.slot(), sender.slot(), sender.slot()];
+      const a = s1.send([rec('a')]);
+      await turn();
+      s2.release();
+      await turn();
+      expect(calls).toHaveLength(0);
+      const c = s3.send([rec('c')]);
+      await turn();
+      expect(calls.map((x) => x.keys)).toEqual([['a', 'c']]);
+      calls[0]!.release();
+      await expect(Promise.all([a, c])).resolves.toEqual([undefined, undefined]);
+    });
+
+    it('sends after the hold limit when a slot stays open (a slow handler holds nobody for long)', async () => {
+      const { calls, producer } = fakeProducer();
+      const sender = new CoalescingSender(producer, 5);
+      const slow = sender.slot();
+      const a = sender.slot().send([rec('a')]);
+      await turn();
+      expect(calls).toHaveLength(0);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(calls.map((x) => x.keys)).toEqual([['a']]);
+      calls[0]!.release();
+      await a;
+      const late = slow.send([rec('late')]);
+      await turn();
+      expect(calls.map((x) => x.keys)).toEqual([['a'], ['late']]);
+      calls[1]!.release();
+      await late;
+    });
+
+    it('holds output without a slot while a slot is open; a released slot counts once', async () => {
+      const { calls, producer } = fakeProducer();
+      const sender = new CoalescingSender(producer, 60_000);
+      const s1 = sender.slot();
+      const s2 = sender.slot();
+      const retry = sender.send([rec('r')]);
+      s1.release();
+      s1.release();
+      await turn();
+      expect(calls).toHaveLength(0);
+      s2.release();
+      await turn();
+      expect(calls.map((x) => x.keys)).toEqual([['r']]);
+      calls[0]!.release();
+      await retry;
+    });
+  });
 });
