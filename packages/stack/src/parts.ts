@@ -87,7 +87,7 @@ export function kafkaLaunch(config: StackConfig, layout: StackLayout, java: stri
       `-Xmx${heap}`,
       `-Xms${heap}`,
       // Throughput collector: on 2 shared cores G1's concurrent threads cost more than Parallel's short young
-      // pauses (BENCHMARKS.md, session 5: Kafka 26.5–27.5 % of a core at 1,000 sagas/s against 28.6–30.7 %).
+      // pauses (BENCHMARKS.md, session 5: Kafka 25.2–27.5 % of a core at 1,000 sagas/s against 28.6–30.7 %).
       '-XX:+UseParallelGC',
       '-Djava.awt.headless=true',
       '-Dorg.slf4j.simpleLogger.showDateTime=true',
