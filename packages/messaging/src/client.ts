@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, KafkaMessage } from 'kafkajs';
 import { createSerde, type SagaEvent } from '@saga/contracts';
 import type { ConnectionConfig } from './connection.js';
 import { createKafka, type Kafka } from './kafka.js';
 import { createLogger, type Logger } from './logger.js';
+import { ManagedProducer } from './producer.js';
 import { sendRecords, toOutboundRecords, type EventCodec, type OutboundRecord } from './publisher.js';
 import type { RawRecord } from './retry-store.js';
 
@@ -59,7 +60,10 @@ export async function createEventClient(
   const logger =
     opts.logger ?? createLogger(opts.clientId ?? 'saga-client', process.env.LOG_LEVEL ?? 'error');
   const kafka: Kafka = createKafka(conn, opts.clientId ?? 'saga-client', logger);
-  const producer: Producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+  const producer = new ManagedProducer(
+    () => kafka.producer({ idempotent: true, allowAutoTopicCreation: false }),
+    logger,
+  );
   await producer.connect();
   const codec = createSerde(conn.schemaRegistry);
   const consumers = new Set<Consumer>();

@@ -1,7 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Kafka } from './kafka.js';
 import type { Logger } from './logger.js';
+import type { BatchSender } from './producer.js';
 import type { SagaEvent } from '@saga/contracts';
 import { CoalescingSender, Headers, sendRecords, type EventCodec, type OutboundRecord } from './publisher.js';
 import {
@@ -38,7 +39,7 @@ export interface LaneOptions extends Omit<RecordProcessorDeps, 'onScheduled' | '
 
 export interface EventProcessorOptions extends LaneOptions {
   kafka: Kafka;
-  producer: Producer;
+  producer: BatchSender;
   groupId: string;
   partitionsConsumedConcurrently?: number;
   /** How many orders of one batch are worked on at once (records of one order always run in sequence). */

@@ -7,6 +7,7 @@ export * from './handler.js';
 export * from './health-server.js';
 export * from './kafka.js';
 export * from './logger.js';
+export * from './producer.js';
 export * from './publisher.js';
 export * from './record-processor.js';
 export * from './retry-policy.js';

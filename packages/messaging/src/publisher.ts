@@ -1,5 +1,5 @@
 import { messageKey, topicOf, type SagaEvent } from '@saga/contracts';
-import type { Producer } from 'kafkajs';
+import type { BatchSender } from './producer.js';
 import type { TraceContextHeaders } from './tracing.js';
 
 /** Encodes events to the registry's wire format; the runtime never sees Avro. */
@@ -80,7 +80,7 @@ export function chunkRecords(
 }
 
 /** Resolves only when every record is acknowledged by all in-sync replicas; requests stay under the size limit. */
-export async function sendRecords(producer: Producer, records: readonly OutboundRecord[]): Promise<void> {
+export async function sendRecords(producer: BatchSender, records: readonly OutboundRecord[]): Promise<void> {
   for (const chunk of chunkRecords(records)) {
     const byTopic = new Map<
       string,

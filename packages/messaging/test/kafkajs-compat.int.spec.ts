@@ -4,7 +4,8 @@
  * loudly with UNSUPPORTED_VERSION if it had no version in common with the broker; the broker-side errors are
  * collected from kafkajs' own logger and printed so a failure names the API at fault.
  *
- * This is the only file outside packages/messaging/src allowed to import kafkajs: it tests the client, not our code.
+ * Outside packages/messaging/src only tests import kafkajs: this one tests the client, not our code;
+ * producer-recovery.int.spec.ts wires a client to a proxy.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import kafkajs from 'kafkajs';
