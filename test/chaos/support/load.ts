@@ -25,6 +25,8 @@ export interface Load {
 }
 
 const TICK_MS = 50;
+/** A client that cannot publish for this long after the schedule ended is broken: fail, never spin forever. */
+export const PUBLISH_GIVE_UP_MS = 120_000;
 
 export function startLoad(driver: SagaDriver, opts: LoadOptions): Load {
   const requested = new Map<string, number>();
@@ -32,6 +34,7 @@ export function startLoad(driver: SagaDriver, opts: LoadOptions): Load {
   let errors = 0;
   const run = async (): Promise<void> => {
     const t0 = Date.now();
+    const giveUpAt = t0 + opts.seconds * 1000 + PUBLISH_GIVE_UP_MS;
     let sent = 0;
     let batch: OrderRequested[] = [];
     while (sent < total || batch.length > 0) {
@@ -43,15 +46,24 @@ export function startLoad(driver: SagaDriver, opts: LoadOptions): Load {
           const at = Date.now();
           for (const e of batch) requested.set(e.metadata.orderId, at);
           batch = [];
-        } catch {
+        } catch (err) {
           errors += 1; // kept in `batch`: published again on the next tick
+          if (Date.now() > giveUpAt) {
+            const detail = err instanceof Error ? err.message : String(err);
+            throw new Error(
+              `the load could not publish ${batch.length} orders for ${PUBLISH_GIVE_UP_MS} ms after its schedule: ${detail}`,
+              { cause: err },
+            );
+          }
         }
       }
       // Pacing of the schedule, not a wait for a condition.
       if (sent < total || batch.length > 0) await tick(TICK_MS);
     }
   };
-  return { requested, done: run(), publishErrors: () => errors };
+  const done = run();
+  done.catch(() => undefined); // awaited by the scenario; this only keeps an early failure from being unhandled
+  return { requested, done, publishErrors: () => errors };
 }
 
 /** Paths of a realistic mix, by index: 75 % happy, 10 % declined, 5 % each of ship-fails, out-of-stock, capture-fails. */
