@@ -104,6 +104,23 @@ export function describeSagaPaths(title: string, saga: () => SagaDriver): void {
       expect(await saga().stock(sku)).toMatchObject({ available: 10 });
     });
 
+    it('5b. the gateway approved but its answers were lost: the hold is voided by the orderId, then cancelled', async () => {
+      const sku = await stockedSku(saga, 'lost');
+      const { order, sequence } = await run(saga, { sku, paymentToken: 'tok_lost_answer' });
+      expect(sequence).toEqual([
+        'OrderRequested',
+        'OrderCreated',
+        'PaymentAuthorizationFailed',
+        'OrderCancelled',
+      ]);
+      expect(order.failure).toMatchObject({
+        step: 'AUTHORIZE_PAYMENT',
+        reason: 'GATEWAY_UNAVAILABLE',
+        message: expect.stringContaining('was voided') as unknown,
+      });
+      expect(await saga().stock(sku)).toMatchObject({ available: 10 });
+    });
+
     it('6. out of stock: reservation failed, authorization released, cancelled', async () => {
       const sku = await stockedSku(saga, 'soldout', 0);
       const { req, order, sequence } = await run(saga, { sku, amount: 1_234 });

@@ -18,7 +18,7 @@ import {
   shipmentFailed,
 } from '../test/fixtures.js';
 import { createPaymentStore, readPaymentLedger } from './adapters/payment-store.js';
-import { recoverGateway, SimulatedGateway } from './adapters/simulated-gateway.js';
+import { gatewayKey, recoverGateway, SimulatedGateway } from './adapters/simulated-gateway.js';
 import { createPaymentHandler } from './handler.js';
 
 let redis: Redis;
@@ -120,6 +120,41 @@ describe('payment handler against real Redis', () => {
     });
     // The failure is recorded: a late redelivery of the same event replays it instead of authorizing.
     expect(await handler.handle(event, ctx())).toEqual(failed);
+  });
+
+  it('tok_lost_answer: the gateway approved but never answered; exhaustion voids it by the idempotency key', async () => {
+    const o = newOrder();
+    const event = orderCreated(o, 'tok_lost_answer');
+    await expect(handler.handle(event, ctx())).rejects.toMatchObject({ code: 'GATEWAY_UNAVAILABLE' });
+    // The gateway holds an approval the payment service never saw.
+    expect(await redis.hget(gatewayKey(o), 'result:authorize')).toContain('approved');
+
+    const failed = only(await handler.onRetriesExhausted(event, down, ctx(6)));
+    expect(failed).toEqual(
+      expect.objectContaining({
+        type: 'PaymentAuthorizationFailed',
+        failure: expect.objectContaining({
+          reason: 'GATEWAY_UNAVAILABLE',
+          message: expect.stringContaining('was voided'),
+        }),
+      }),
+    );
+    expect(JSON.parse((await redis.hget(gatewayKey(o), 'result:void'))!)).toEqual({ kind: 'voided' });
+    // Nothing reached the ledger: the approval was never recorded, and the failure moves no money.
+    expect((await readPaymentLedger(redis, o))?.ledger).toEqual(
+      expect.objectContaining({ authorized: 0, voided: 0, captured: 0 }),
+    );
+  });
+
+  it('retries exhausted without any approval: the cancel finds nothing held', async () => {
+    const o = newOrder();
+    const event = orderCreated(o, 'tok_always_unavailable');
+    const failed = only(await handler.onRetriesExhausted(event, down, ctx(6)));
+    expect(failed).toEqual(
+      expect.objectContaining({
+        failure: expect.objectContaining({ message: expect.stringContaining('held no authorization') }),
+      }),
+    );
   });
 
   it('tok_capture_fails: capture declined, the authorization is voided, the late capture retry is ignored', async () => {
@@ -235,6 +270,6 @@ describe('payment handler against real Redis', () => {
     const outcomes = await Promise.all([1, 2, 3].map(() => handler.handle(event, ctx())));
     expect(outcomes[1]).toEqual(outcomes[0]);
     expect(outcomes[2]).toEqual(outcomes[0]);
-    expect(await redis.hget(`gw:{${o}}`, 'attempts:authorize')).not.toBeNull();
+    expect(await redis.hget(gatewayKey(o), 'attempts:authorize')).not.toBeNull();
   });
 });

@@ -54,7 +54,11 @@ export function createPaymentHandler(deps: PaymentHandlerDeps): EventHandler {
           } as StepResult<PaymentState>;
         case 'call': {
           ctx.log.debug({ op: decision.call.op }, 'calling payment gateway');
-          const results = await callGateway(deps.gateway, decision.call, command.type === 'FailCapture');
+          const bestEffort = command.type === 'FailCapture' || command.type === 'FailAuthorization';
+          const results = await callGateway(deps.gateway, decision.call, bestEffort);
+          if (results.void?.kind === 'unavailable') {
+            ctx.log.warn({ command: command.type }, 'could not void at the gateway: it may still hold funds');
+          }
           command = withResults(command, results);
           break;
         }
@@ -99,7 +103,7 @@ export function createPaymentHandler(deps: PaymentHandlerDeps): EventHandler {
 }
 
 /**
- * One gateway call. `bestEffortVoid`: when capture retries have run out we still try to void the hold, but an
+ * One gateway call. `bestEffortVoid`: when authorize or capture retries have run out we still try to void the hold, but an
  * unreachable gateway must not block the failure event any longer — it is recorded as `unavailable`.
  */
 async function callGateway(
@@ -129,6 +133,5 @@ async function callGateway(
 }
 
 function withResults(command: PaymentCommand, results: GatewayResults): PaymentCommand {
-  if (command.type === 'FailAuthorization') return command;
   return { ...command, results: { ...command.results, ...results } };
 }

@@ -15,6 +15,7 @@ import type {
 } from '../payment/gateway.js';
 import {
   authorizeLatencyMs,
+  behaviourOf,
   simulateAuthorize,
   simulateCapture,
   simulateRefund,
@@ -59,9 +60,14 @@ export class SimulatedGateway implements PaymentGateway {
     await this.redis.hsetnx(gatewayKey(request.orderId), 'token', request.token);
     const latency = authorizeLatencyMs(request.token);
     if (latency > 0) await delay(latency);
-    return this.once(request.orderId, 'authorize', (m) =>
+    const answer = await this.once(request.orderId, 'authorize', (m) =>
       simulateAuthorize(m.token ?? request.token, m.attempt, this.newId),
     );
+    if (behaviourOf(request.token).kind === 'authorizeAnswerLost') {
+      // Approved and recorded here, but the caller never hears it: a timeout after the gateway did the work.
+      throw new SagaError('GATEWAY_UNAVAILABLE', 'payment gateway timed out (authorize)', true);
+    }
+    return answer;
   }
 
   capture(request: CaptureRequest): Promise<CaptureResult> {

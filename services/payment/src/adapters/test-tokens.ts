@@ -15,6 +15,8 @@ export type TokenBehaviour =
   | { kind: 'decline'; reason: AuthorizeDeclineReason }
   /** Authorize is unavailable for the first `times` attempts (Infinity: always). */
   | { kind: 'authorizeUnavailable'; times: number }
+  /** Authorize approves at the gateway, but its answer never arrives: every call times out (unavailable). */
+  | { kind: 'authorizeAnswerLost' }
   | { kind: 'captureDeclined' }
   /** Refund is unavailable for the first `times` attempts. */
   | { kind: 'refundUnavailable'; times: number }
@@ -26,6 +28,7 @@ export const TestTokens = {
   insufficientFunds: 'tok_insufficient_funds',
   invalidCard: 'tok_invalid_card',
   alwaysUnavailable: 'tok_always_unavailable',
+  lostAnswer: 'tok_lost_answer',
   captureFails: 'tok_capture_fails',
   refundOutage: 'tok_refund_outage',
   unavailable: (n: number) => `tok_unavailable_${n}`,
@@ -50,6 +53,8 @@ export function behaviourOf(token: string): TokenBehaviour {
       return { kind: 'decline', reason: FailureReasons.INVALID_CARD };
     case TestTokens.alwaysUnavailable:
       return { kind: 'authorizeUnavailable', times: Infinity };
+    case TestTokens.lostAnswer:
+      return { kind: 'authorizeAnswerLost' };
     case TestTokens.captureFails:
       return { kind: 'captureDeclined' };
     case TestTokens.refundOutage:

@@ -30,6 +30,7 @@ describe('test tokens', () => {
     expect(behaviourOf('tok_invalid_card')).toEqual({ kind: 'decline', reason: 'INVALID_CARD' });
     expect(behaviourOf('tok_unavailable_3')).toEqual({ kind: 'authorizeUnavailable', times: 3 });
     expect(behaviourOf('tok_always_unavailable')).toEqual({ kind: 'authorizeUnavailable', times: Infinity });
+    expect(behaviourOf('tok_lost_answer')).toEqual({ kind: 'authorizeAnswerLost' });
     expect(behaviourOf('tok_capture_fails')).toEqual({ kind: 'captureDeclined' });
     expect(behaviourOf('tok_refund_fails_2')).toEqual({ kind: 'refundUnavailable', times: 2 });
     expect(behaviourOf('tok_refund_outage')).toEqual({ kind: 'refundOutage' });

@@ -13,8 +13,17 @@ import type { GatewayResults } from './gateway.js';
  */
 export type PaymentCommand =
   | { type: 'AuthorizePayment'; cause: OrderCreated; results: GatewayResults }
-  /** Authorization retries ran out: record the failure without asking the gateway again. */
-  | { type: 'FailAuthorization'; cause: OrderCreated; reason: FailureReason; message: string }
+  /**
+   * Authorization retries ran out: cancel whatever the gateway may hold for this order (an approval whose answer
+   * never reached us), best effort, then fail the step.
+   */
+  | {
+      type: 'FailAuthorization';
+      cause: OrderCreated;
+      reason: FailureReason;
+      message: string;
+      results: GatewayResults;
+    }
   | { type: 'ReleaseAuthorization'; cause: ItemReservationFailed; results: GatewayResults }
   | { type: 'CapturePayment'; cause: ItemReserved; results: GatewayResults }
   /** Capture retries ran out: fail the step, still trying to void the hold (best effort). */

@@ -9,7 +9,7 @@ import {
   type IdGenerator,
 } from '@saga/contracts';
 import type { PaymentCommand } from './commands.js';
-import type { GatewayCall, GatewayResults } from './gateway.js';
+import type { GatewayCall, GatewayResults, VoidResult } from './gateway.js';
 import type { PaymentEvent, PaymentState } from './state.js';
 
 export const PAYMENT_PRODUCER = 'payment';
@@ -72,9 +72,16 @@ export function decide(command: PaymentCommand, state: PaymentState | undefined,
           return assertNever(result);
       }
     }
-    case 'FailAuthorization':
+    case 'FailAuthorization': {
       if (state) return ignored(`payment already ${state.status}`);
-      return emit(authorizationFailed(metadata(), command.reason, command.message));
+      // Every attempt failed as far as we know, but the gateway may have approved one whose answer was lost (a
+      // timeout after the approval): cancel by our idempotency key, or the card stays held for an order that failed.
+      const voided = command.results.void;
+      if (!voided) return call({ op: 'void', request: { orderId } });
+      return emit(
+        authorizationFailed(metadata(), command.reason, `${command.message}; ${cancelNote(voided)}`),
+      );
+    }
 
     case 'ReleaseAuthorization': {
       if (!state) return ignored('no authorization to release');
@@ -198,6 +205,20 @@ function authorizationFailed(metadata: EventMetadata, reason: FailureReason, mes
     metadata,
     failure: { step: SagaSteps.AUTHORIZE_PAYMENT, reason, message },
   };
+}
+
+/** What the failure event says about the technical cancel, so an operator sees a hold that may remain. */
+function cancelNote(result: VoidResult): string {
+  switch (result.kind) {
+    case 'voided':
+      return 'an authorization the gateway held for this order was voided';
+    case 'notHeld':
+      return 'the gateway held no authorization for this order';
+    case 'unavailable':
+      return `the gateway could not be asked to void a possible authorization (${result.message}): it may still hold funds`;
+    default:
+      return assertNever(result);
+  }
 }
 
 function assertNever(value: never): never {

@@ -114,6 +114,7 @@ const cmd = {
     cause: orderCreated(O),
     reason: 'GATEWAY_UNAVAILABLE',
     message: 'down',
+    results: {},
   }),
   failCapture: (): PaymentCommand => ({
     type: 'FailCapture',
@@ -150,15 +151,28 @@ describe('authorize (OrderCreated)', () => {
     given(authorized).when(cmd.authorize()).thenIgnored('payment already authorized');
     given(authFailed).when(cmd.authorize()).thenIgnored('payment already authorizationFailed');
   });
-  it('records GATEWAY_UNAVAILABLE when authorization retries ran out, without calling the gateway', () => {
-    given()
-      .when(cmd.failAuthorization())
-      .thenEmits({
-        type: 'PaymentAuthorizationFailed',
-        failure: { step: 'AUTHORIZE_PAYMENT', reason: 'GATEWAY_UNAVAILABLE', message: 'down' },
-      });
+  it('when authorization retries ran out, first cancels by the idempotency key (an approval may have been lost)', () => {
+    given().when(cmd.failAuthorization()).thenCalls('void', { orderId: O });
     given(authorized).when(cmd.failAuthorization()).thenIgnored('payment already authorized');
   });
+  it.each([
+    [{ kind: 'voided' } as const, 'an authorization the gateway held for this order was voided'],
+    [{ kind: 'notHeld', message: 'none' } as const, 'the gateway held no authorization for this order'],
+    [
+      { kind: 'unavailable', message: 'timeout' } as const,
+      'the gateway could not be asked to void a possible authorization (timeout): it may still hold funds',
+    ],
+  ])(
+    'then records GATEWAY_UNAVAILABLE whatever the cancel answered (%o), saying what it did',
+    (result, note) => {
+      given()
+        .when(cmd.failAuthorization(), { void: result })
+        .thenEmits({
+          type: 'PaymentAuthorizationFailed',
+          failure: { step: 'AUTHORIZE_PAYMENT', reason: 'GATEWAY_UNAVAILABLE', message: `down; ${note}` },
+        });
+    },
+  );
 });
 
 describe('release (ItemReservationFailed)', () => {

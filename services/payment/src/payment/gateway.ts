@@ -21,7 +21,11 @@ export interface CaptureRequest {
 }
 export interface VoidRequest {
   orderId: string;
-  authorizationId: string;
+  /**
+   * Absent: a "technical cancel" by our idempotency key (the orderId), for an authorization whose answer never
+   * reached us (the call timed out after the gateway approved it), so its id is unknown.
+   */
+  authorizationId?: string;
 }
 export interface RefundRequest {
   orderId: string;

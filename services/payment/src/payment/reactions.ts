@@ -51,7 +51,7 @@ export function exhaustionCommandFor(
   const reason = exhaustionReason(error.code);
   switch (event.type) {
     case 'OrderCreated':
-      return { type: 'FailAuthorization', cause: event, reason, message: error.message };
+      return { type: 'FailAuthorization', cause: event, reason, message: error.message, results: {} };
     case 'ItemReserved':
       return { type: 'FailCapture', cause: event, reason, message: error.message, results: {} };
     case 'ItemReservationFailed':
