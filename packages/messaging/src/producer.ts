@@ -121,7 +121,13 @@ export class ManagedProducer implements BatchSender {
 
   private async connectNew(): Promise<Producer> {
     const producer = this.create();
-    await producer.connect();
+    try {
+      await producer.connect();
+    } catch (err) {
+      // kafkajs keeps what it opened before the failure; the next send makes a new producer anyway.
+      await producer.disconnect().catch(() => undefined);
+      throw err;
+    }
     return producer;
   }
 

@@ -158,6 +158,7 @@ describe('ManagedProducer', () => {
     const refused = new KafkaJSConnectionError('refused');
     const { m, made } = managed(new FakeProducer(1, [], refused), new FakeProducer(2, []));
     await expect(m.connect()).rejects.toBe(refused);
+    expect(made[0]!.disconnected).toBe(true);
     await expect(m.sendBatch(batch)).resolves.toHaveLength(1);
     expect(made.map((p) => [p.id, p.sent])).toEqual([
       [1, 0],
