@@ -28,6 +28,15 @@ export function levelFor(
   return LEVELS[level] ?? 'info';
 }
 
+/**
+ * Every kafkajs retry (connect, produce, a new producer's InitProducerId, admin calls, the stack's probes): at most 2 s
+ * apart, for about a minute. With kafkajs' 30-s cap on the backoff, a producer that began connecting while the broker
+ * was down reached it 6–15 s after it was back (measured with a SIGKILLed broker), and two of six chaos runs of the
+ * broker crash took 90 s to recover instead of 24. Now sends outlast a restart (~55 s) instead of failing into a
+ * consumer restart, and the same scenario recovers in ~15 s.
+ */
+export const KAFKA_RETRY = { initialRetryTime: 200, maxRetryTime: 2_000, retries: 30 } as const;
+
 /** The only place a kafkajs client is made; its logs go through pino at warn level and above. */
 export function createKafka(conn: ConnectionConfig, clientId: string, logger: Logger): Kafka {
   const config: KafkaConfig = {
@@ -35,7 +44,7 @@ export function createKafka(conn: ConnectionConfig, clientId: string, logger: Lo
     brokers: conn.kafka.brokers,
     ssl: conn.kafka.ssl,
     logLevel: logLevel.WARN,
-    retry: { initialRetryTime: 200, retries: 8 },
+    retry: KAFKA_RETRY,
     logCreator:
       () =>
       ({ level, log }: LogEntry) => {
