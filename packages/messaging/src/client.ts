@@ -4,7 +4,7 @@ import { createSerde, type SagaEvent } from '@saga/contracts';
 import type { ConnectionConfig } from './connection.js';
 import { createKafka, type Kafka } from './kafka.js';
 import { createLogger, type Logger } from './logger.js';
-import { ManagedProducer } from './producer.js';
+import { createIdempotentProducer } from './producer.js';
 import { sendRecords, toOutboundRecords, type EventCodec, type OutboundRecord } from './publisher.js';
 import type { RawRecord } from './retry-store.js';
 
@@ -60,10 +60,7 @@ export async function createEventClient(
   const logger =
     opts.logger ?? createLogger(opts.clientId ?? 'saga-client', process.env.LOG_LEVEL ?? 'error');
   const kafka: Kafka = createKafka(conn, opts.clientId ?? 'saga-client', logger);
-  const producer = new ManagedProducer(
-    () => kafka.producer({ idempotent: true, allowAutoTopicCreation: false }),
-    logger,
-  );
+  const producer = createIdempotentProducer(kafka, logger);
   await producer.connect();
   const codec = createSerde(conn.schemaRegistry);
   const consumers = new Set<Consumer>();

@@ -1,4 +1,5 @@
 import type { Producer, ProducerBatch, RecordMetadata } from 'kafkajs';
+import type { Kafka } from './kafka.js';
 import type { Logger } from './logger.js';
 
 /** What publishing needs from a producer; a kafkajs producer is one, so is a `ManagedProducer`. */
@@ -149,4 +150,12 @@ export class ManagedProducer implements BatchSender {
   private disconnectQuietly(producer: Promise<Producer>): void {
     producer.then((p) => p.disconnect()).catch(() => undefined);
   }
+}
+
+/** The producer every process publishes with: idempotent, acks from all in-sync replicas, no topic auto-creation. */
+export function createIdempotentProducer(kafka: Kafka, logger: Pick<Logger, 'warn'>): ManagedProducer {
+  return new ManagedProducer(
+    () => kafka.producer({ idempotent: true, allowAutoTopicCreation: false }),
+    logger,
+  );
 }

@@ -23,7 +23,7 @@ import { createHttpServer } from './health-server.js';
 import { createKafka } from './kafka.js';
 import { createLogger, type Logger } from './logger.js';
 import { ServiceMetrics, startLagMonitor } from './metrics.js';
-import { ManagedProducer } from './producer.js';
+import { createIdempotentProducer } from './producer.js';
 import { sendRecords, toOutboundRecords, type EventCodec } from './publisher.js';
 import { RetryStore } from './retry-store.js';
 import { createTracing, initTracing, type TraceContextHeaders } from './tracing.js';
@@ -181,10 +181,7 @@ export async function startHost(
   });
   await redis.connect();
   const kafka = createKafka(config.connection, `${config.name}-${process.pid}`, logger);
-  const producer = new ManagedProducer(
-    () => kafka.producer({ idempotent: true, allowAutoTopicCreation: false }),
-    logger,
-  );
+  const producer = createIdempotentProducer(kafka, logger);
   await producer.connect();
   const codec = createSerde(config.connection.schemaRegistry);
   let registry: ServiceMetrics['registry'] | undefined;

@@ -103,8 +103,8 @@ export function createPaymentHandler(deps: PaymentHandlerDeps): EventHandler {
 }
 
 /**
- * One gateway call. `bestEffortVoid`: when authorize or capture retries have run out we still try to void the hold, but an
- * unreachable gateway must not block the failure event any longer — it is recorded as `unavailable`.
+ * One gateway call. `bestEffortVoid`: when authorize or capture retries have run out we still try to void the hold,
+ * but an unreachable gateway must not block the failure event any longer — it is recorded as `unavailable`.
  */
 async function callGateway(
   gateway: PaymentGateway,
