@@ -11,7 +11,7 @@ const results = [];
 const MINUTE = 60_000;
 /**
  * Each step's limit. CI has 90 minutes for everything; a step that hangs (a leaked handle, a client spinning on a
- * dead connection) must end red with its name, not eat the budget. Typical times here: build 1 min, tests 6, chaos 12.
+ * dead connection) must end red with its name, not eat the budget. Typical times here: build 1 min, tests 5, chaos 4.
  */
 const LIMIT_MS = { build: 15 * MINUTE, check: 10 * MINUTE, tests: 35 * MINUTE, chaos: 25 * MINUTE };
 

@@ -56,8 +56,8 @@ export function producerStateLost(err: unknown): ProducerStateLost | undefined {
  */
 export class ManagedProducer implements BatchSender {
   private current: Promise<Producer> | undefined;
+  /** Sends under way per producer: one that is no longer current is closed when its last send settles. */
   private readonly inFlight = new Map<Promise<Producer>, number>();
-  private readonly retired = new Set<Promise<Producer>>();
   private replacements = 0;
 
   constructor(
@@ -103,7 +103,8 @@ export class ManagedProducer implements BatchSender {
       if (left > 0) this.inFlight.set(used, left);
       else {
         this.inFlight.delete(used);
-        if (this.retired.delete(used)) this.disconnectQuietly(used);
+        // Retired (or never connected: then there is nothing to close).
+        if (used !== this.current) this.disconnectQuietly(used);
       }
     }
   }
@@ -137,7 +138,6 @@ export class ManagedProducer implements BatchSender {
     if (this.current !== failed) return;
     this.current = undefined;
     this.replacements += 1;
-    this.retired.add(failed);
     this.logger.warn(
       {
         reason: producerStateLost(err) ?? (err instanceof Error ? err.name : 'unknown'),
