@@ -17,8 +17,12 @@ export interface LoadOptions {
   abortBacklogS?: number;
   /** Called every second while the load runs. */
   onTick?: (tick: Tick) => void;
-  /** Called once the warm-up is over and measuring starts (CPU and event counters sample here). */
-  onMeasureStart?: () => void | Promise<void>;
+  /**
+   * Called once the warm-up is over, just before the first measured send (CPU and event counters sample here). Not
+   * awaited: the schedule must not stall while it samples, or the first measured orders would go out late and
+   * their latency would be the bench's own.
+   */
+  onMeasureStart?: () => void;
 }
 
 export interface Tick {
@@ -87,7 +91,7 @@ export async function runLoad(ctx: BenchContext, opts: LoadOptions): Promise<Loa
       const now = performance.now();
       if (!measuring && next >= warmupCount) {
         measuring = true;
-        await opts.onMeasureStart?.();
+        opts.onMeasureStart?.();
       }
       if (opts.abortBacklogS !== undefined && tracker.inFlightCount > opts.rate * opts.abortBacklogS) {
         aborted = true;
@@ -121,7 +125,7 @@ export async function runLoad(ctx: BenchContext, opts: LoadOptions): Promise<Loa
       const rest = SEND_TICK_MS - (performance.now() - now);
       if (rest >= 1 && next < total) await delay(rest);
     }
-    if (!measuring) await opts.onMeasureStart?.();
+    if (!measuring) opts.onMeasureStart?.();
     // Lost = no terminal event `graceMs` after the end of the schedule.
     const end = start + schedule.offsetMs(aborted ? next : total) + opts.graceMs;
     while (tracker.inFlightOf('measured') > 0 && performance.now() < end) await delay(50);
