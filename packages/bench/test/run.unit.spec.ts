@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SagaEvent } from '@saga/contracts';
 import type { BenchContext } from '../src/context.js';
-import { eventsPerSecond } from '../src/bench.js';
+import { effectiveWarmupS, eventsPerSecond, STARTED_SYSTEM_WARMUP_S } from '../src/bench.js';
 import { benchSkus } from '../src/orders.js';
 import { runLoad } from '../src/run.js';
 import { parseMix } from '../src/schedule.js';
@@ -63,5 +63,18 @@ describe('eventsPerSecond', () => {
   it('divides the growth by the time between the two counts', () => {
     expect(eventsPerSecond({ records: 1_000, at: 10_000 }, { records: 8_000, at: 11_000 })).toBe(7_000);
     expect(eventsPerSecond({ records: 0, at: 5_000 }, { records: 3_000, at: 5_500 })).toBe(6_000);
+  });
+});
+
+describe('effectiveWarmupS', () => {
+  it('warms up by default only what the bench started itself', () => {
+    expect(effectiveWarmupS(undefined, ['kafka', 'saga-node'])).toBe(STARTED_SYSTEM_WARMUP_S);
+    expect(effectiveWarmupS(undefined, ['saga-node'])).toBe(STARTED_SYSTEM_WARMUP_S);
+    expect(effectiveWarmupS(undefined, [])).toBe(0);
+  });
+
+  it('takes an explicit --warmup as given, 0 included (a cold start measured on purpose)', () => {
+    expect(effectiveWarmupS(0, ['kafka', 'saga-node'])).toBe(0);
+    expect(effectiveWarmupS(5, [])).toBe(5);
   });
 });

@@ -39,7 +39,7 @@ interface BenchFlags {
   rate?: number;
   duration: number;
   mix: string;
-  warmup: number;
+  warmup?: number;
   json?: string;
   findMax?: boolean;
   stepDuration: number;
@@ -79,7 +79,11 @@ export function benchCommand(): Command {
       mix,
       DEFAULT_MIX,
     )
-    .option('--warmup <s>', 'seconds at the same rate before measuring', nonNegative, 0)
+    .option(
+      '--warmup <s>',
+      'seconds of unmeasured load (ramping up to --rate) before measuring; default 30 when the bench starts processes itself (their JIT warm-up), else 0',
+      nonNegative,
+    )
     .option('--json <file>', 'also write the full result as JSON')
     .option(
       '--find-max',
@@ -112,7 +116,7 @@ export function benchCommand(): Command {
     .action(async (flags: BenchFlags) => {
       const common = {
         mix: flags.mix,
-        warmupS: flags.warmup,
+        ...(flags.warmup !== undefined ? { warmupS: flags.warmup } : {}),
         basePort: flags.basePort,
         deploy: flags.deploy,
         nodes: flags.nodes,
