@@ -19,8 +19,9 @@ import type { OutcomeCounts } from './tracker.js';
 /**
  * The warm-up when `--warmup` is not given and the bench started processes itself. A process it has just started
  * compiles its hot paths under the load (the JVM's C2 for Kafka, V8 for the nodes): measured from the first order,
- * a 1,000/s run spent its first ~30 s draining the backlog of that warm-up (p99 3.7 s, against ~220 ms after it).
- * 30 s: Kafka's CPU settled 15–20 s into the load (BENCHMARKS.md). `--warmup 0` measures the cold start itself.
+ * a 1,000/s run spends its first ~25 s draining the backlog of that warm-up (p99 3.7–4.1 s, BENCHMARKS.md). 30 s:
+ * Kafka's CPU settled 10–15 s into the load, and the ramp reaches the full rate only at its end. `--warmup 0`
+ * measures the cold start itself.
  */
 export const STARTED_SYSTEM_WARMUP_S = 30;
 
@@ -104,13 +105,13 @@ export interface FindMaxReport {
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
-/** Records on the saga's event topics (high − low watermark, via the lag of a group that never commits). */
-/** Records on the event topics, and when the count was read (the watermarks are read during the request). */
+/** Records on the event topics, and when the count was answered (the watermarks are read during the request). */
 interface EventCount {
   records: number;
   at: number;
 }
 
+/** Records on the saga's event topics (high − low watermark, via the lag of a group that never commits). */
 async function countEvents(ctx: BenchContext): Promise<EventCount | null> {
   try {
     const records = await ctx.client.lag(`saga-bench-count-${ctx.runId}`, Object.values(Topics));
