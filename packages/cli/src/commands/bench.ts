@@ -81,7 +81,7 @@ export function benchCommand(): Command {
     )
     .option(
       '--warmup <s>',
-      'seconds of unmeasured load (ramping up to --rate) before measuring; default 30 when the bench starts processes itself (their JIT warm-up), else 0',
+      'seconds of unmeasured load (ramping up to --rate) before measuring; default 20 when the bench starts processes itself (their JIT warm-up), else 0',
       nonNegative,
     )
     .option('--json <file>', 'also write the full result as JSON')
