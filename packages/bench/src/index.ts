@@ -1,6 +1,7 @@
 export {
   runBench,
   findMax,
+  STARTED_SYSTEM_WARMUP_S,
   type BenchOptions,
   type BenchReport,
   type BenchFigures,

@@ -8,6 +8,7 @@ import {
   formatReport,
   parseMix,
   runBench,
+  STARTED_SYSTEM_WARMUP_S,
   type Deployment,
 } from '@saga/bench';
 import { fail } from '../output.js';
@@ -81,7 +82,7 @@ export function benchCommand(): Command {
     )
     .option(
       '--warmup <s>',
-      'seconds of unmeasured load (ramping up to --rate) before measuring; default 20 when the bench starts processes itself (their JIT warm-up), else 0',
+      `seconds of unmeasured load (ramping up to --rate) before measuring; default ${STARTED_SYSTEM_WARMUP_S} when the bench starts processes itself (their JIT warm-up), else 0`,
       nonNegative,
     )
     .option('--json <file>', 'also write the full result as JSON')
