@@ -8,6 +8,17 @@ export class ConcurrentModificationError extends SagaError {
   }
 }
 
+/**
+ * A step changed the part of a state its store keeps as constant (StateStoreOptions.constant): a bug in the step.
+ * Not retriable, since the same input changes it again; the input is dead-lettered and the stored state stays.
+ */
+export class ConstantPartChangedError extends SagaError {
+  constructor(key: string) {
+    super('CONSTANT_PART_CHANGED', `a step changed the constant part of ${key}`, false);
+    this.name = 'ConstantPartChangedError';
+  }
+}
+
 export interface ErrorInfo {
   code: string;
   message: string;
