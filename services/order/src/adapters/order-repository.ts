@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { RedisStateStore } from '@saga/messaging';
+import type { OrderDetails } from '@saga/contracts';
+import { RedisStateStore, type ConstantSplit } from '@saga/messaging';
 import type { OrderState, OrderStatus } from '../order/state.js';
 import type { StoredOrder } from '../order/step.js';
 import type { TimelineEntry } from '../order/timeline.js';
@@ -48,12 +49,28 @@ function fromPersisted(raw: unknown): PersistedOrder {
   return { ...stored, timelineIds: stored.timeline.map((e) => e.eventId) };
 }
 
+/**
+ * The order's details (what was ordered, for whom, where to) are fixed at creation: stored once, beside the state
+ * every step rewrites (StateStoreOptions.constant). A rejected order has none.
+ */
+export function splitDetails(stored: PersistedOrder): ConstantSplit<PersistedOrder> {
+  if (stored.state.status === 'rejected') return { rest: stored };
+  const { order, ...rest } = stored.state;
+  return { rest: { ...stored, state: rest as OrderState }, constant: order };
+}
+
+export function joinDetails(rest: PersistedOrder, details: unknown): PersistedOrder {
+  if (rest.state.status === 'rejected') return rest;
+  return { ...rest, state: { ...rest.state, order: details as OrderDetails } };
+}
+
 /** `retentionMs`: how long an order is kept after its last change (0: forever; see StateStoreOptions). */
 export function createOrderStore(redis: Redis, retentionMs = 0): RedisStateStore<PersistedOrder> {
   return new RedisStateStore<PersistedOrder>(redis, {
     logKey: timelineKey,
     decode: fromPersisted,
     retentionMs,
+    constant: { split: splitDetails, join: joinDetails },
   });
 }
 
