@@ -130,12 +130,19 @@ export function registryLaunch(config: StackConfig, layout: StackLayout, java21:
   };
 }
 
-/** Redis AOF rewrite thresholds, shared by the local stack and (as text) docker-compose*.yml. */
+/**
+ * Redis AOF rewrite settings, shared by the local stack and (as text) docker-compose*.yml. The rewrite writes its
+ * base as an RDB file; without LZF compression the forked child needed ~28 % less CPU (0.77 s → 0.55 s for 123 MB
+ * of saga state here) for a ~27 % larger file. On 2 busy cores that child competes with the services, and a
+ * sustained 1,000 sagas/s meets a rewrite every ~75 s.
+ */
 export const AOF_REWRITE_ARGS = [
   '--auto-aof-rewrite-percentage',
   '200',
   '--auto-aof-rewrite-min-size',
   '1gb',
+  '--rdbcompression',
+  'no',
 ] as const;
 
 export function redisLaunch(
