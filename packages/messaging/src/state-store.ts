@@ -78,7 +78,7 @@ export interface StateStoreOptions<S> {
    * A part of the state that never changes once it is there (the order's details): kept in its own hash field,
    * written by the first commit that has it, and joined back on every read. Every step rewrites the rest of the
    * state whole, so without this each step wrote those details again (into the AOF too). A step that changes the
-   * part after it was stored fails with ConstantPartChangedError: that is a bug in the step, not a state to keep.
+   * part (or drops it) after it was stored fails with ConstantPartChangedError: a bug in the step, not a state to keep.
    */
   constant?: {
     split: (state: S) => ConstantSplit<S>;
@@ -180,6 +180,8 @@ export class RedisStateStore<S> {
     if (!this.opts.constant) return { stateJson: JSON.stringify(state), constantJson: '' };
     const { rest, constant } = this.opts.constant.split(state);
     const stateJson = JSON.stringify(rest);
+    // Dropped after it was stored: reads would join it back to a state that no longer has it.
+    if (constant === undefined && stored !== undefined) throw new ConstantPartChangedError(key);
     if (constant === undefined) return { stateJson, constantJson: '' };
     const constantJson = JSON.stringify(constant);
     if (stored === undefined) return { stateJson, constantJson };

@@ -159,12 +159,20 @@ describe('RedisStateStore', () => {
       expect(await store.readWithLog(key)).toEqual({ state: shipped, log: '' });
     });
 
-    it('refuses a step that changes it: not retriable, and the stored state stays', async () => {
+    it('refuses a step that changes or drops it: not retriable, and the stored state stays', async () => {
       const key = newKey('const-changed');
       await processOnce(store, key, randomUUID(), to('pending'));
       const attempt = processOnce(store, key, randomUUID(), to('shipped', 'SKU-OTHER'));
       await expect(attempt).rejects.toBeInstanceOf(ConstantPartChangedError);
       await expect(attempt).rejects.toMatchObject({ code: 'CONSTANT_PART_CHANGED', retriable: false });
+      expect(await store.read(key)).toEqual({ status: 'pending', details: { sku: 'SKU-1' } });
+      // Dropping it is a change too: a later read would join it back.
+      const dropped = processOnce(store, key, randomUUID(), () => ({
+        kind: 'changed',
+        state: { status: 'shipped' },
+        events: [],
+      }));
+      await expect(dropped).rejects.toBeInstanceOf(ConstantPartChangedError);
       expect(await store.read(key)).toEqual({ status: 'pending', details: { sku: 'SKU-1' } });
     });
 
