@@ -35,9 +35,9 @@ describe('the order details kept apart from the payment state every step rewrite
   it('leaves a failed authorization (it never had the order) whole', () => {
     const state: PaymentState = {
       status: 'authorizationFailed',
-      failure: { step: 'AuthorizePayment', reason: 'CardDeclined', message: 'declined' },
+      failure: { step: 'AUTHORIZE_PAYMENT', reason: 'INVALID_CARD', message: 'invalid card' },
       ledger: emptyLedger('EUR'),
-    } as PaymentState;
+    };
     expect(splitOrder(state)).toEqual({ rest: state });
   });
 });
