@@ -338,7 +338,9 @@ export function createSharedEventProcessor(opts: SharedEventProcessorOptions): E
     committer.acked(batch.topic, batch.partition, batch.lastOffset());
     // Stopping: kafkajs leaves the group right after the last batch, so the drain commits before it returns. Once
     // a stop has begun kafkajs' consumer.commitOffsets does nothing (silently); the batch's own commit still works.
-    if (!payload.isRunning())
+    // `running` turns false first in stop(), before its own flush: a batch that ends between that flush and
+    // kafkajs' stop (isRunning() still true) would otherwise leave its offsets acked but never committed.
+    if (!payload.isRunning() || !running)
       await committer.flush((offsets) => payload.commitOffsetsIfNecessary(byTopic(offsets)));
     await payload.heartbeat();
     const rest = tuning.minRoundMs - (performance.now() - started);
