@@ -20,9 +20,9 @@ import type { OutcomeCounts } from './tracker.js';
  * The warm-up when `--warmup` is not given and the bench started processes itself. A process it has just started
  * compiles its hot paths under the load (the JVM's C2 for Kafka, V8 for the nodes): measured from the first order,
  * a 1,000/s run spends its first ~25 s draining the backlog of that warm-up (p99 3.7–4.1 s, BENCHMARKS.md). 20 s:
- * Kafka's CPU settled 10–15 s into the load. Not longer: every warm-up saga adds ~14 KB of Redis AOF, and a 30-s
- * warm-up brought Redis' first AOF rewrite (at 1 GB) into the 60-s window of a 1,000/s run. `--warmup 0` measures
- * the cold start itself.
+ * Kafka's CPU settled 10–15 s into the load. Not longer: every warm-up saga adds ~12 KB of Redis AOF (14 KB before
+ * session 8), and a 30-s warm-up brought Redis' first AOF rewrite (at 1 GB) into the 60-s window of a 1,000/s run.
+ * `--warmup 0` measures the cold start itself.
  */
 export const STARTED_SYSTEM_WARMUP_S = 20;
 
