@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { ConnectionConfig } from './connection.js';
 import type { Logger } from './logger.js';
+import { patchKafkajsEncoder } from './kafkajs-encoder.js';
 
 export type { Kafka };
 
@@ -39,6 +40,8 @@ export const KAFKA_RETRY = { initialRetryTime: 200, maxRetryTime: 2_000, retries
 
 /** The only place a kafkajs client is made; its logs go through pino at warn level and above. */
 export function createKafka(conn: ConnectionConfig, clientId: string, logger: Logger): Kafka {
+  if (!patchKafkajsEncoder())
+    logger.warn('kafkajs is not the release its encoder patch was checked on: encoding at full cost');
   const config: KafkaConfig = {
     clientId,
     brokers: conn.kafka.brokers,
