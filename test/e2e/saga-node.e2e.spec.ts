@@ -89,6 +89,12 @@ function servicesCounting(text: string, metric: string): Set<string> {
   return found;
 }
 
+/** The value of the one sample of `metric` whose labels contain `label`; NaN when there is none. */
+function sampleOf(text: string, metric: string, label: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${metric}{`) && l.includes(label));
+  return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
 describe('saga-node: metrics', () => {
   it("a node's /metrics counts consumed events under the label of each of the four services", async () => {
     // Enough sagas that each node owns a partition of every topic some of them pass through.
@@ -115,6 +121,22 @@ describe('saga-node: metrics', () => {
       ]);
       // One registry for the process: each metric family is exposed once, not once per hosted service.
       expect(text.match(/^# TYPE saga_events_consumed_total /gm)).toHaveLength(1);
+      // The consumer's fetch rounds, timed once for the process (its one group): fetches, batches and both phases.
+      const group = /saga_consumer_batch_records_count\{group="([^"]+)"\}/.exec(text)?.[1];
+      expect(group).toBeDefined();
+      expect(
+        sampleOf(text, 'saga_consumer_fetch_duration_seconds_count', `group="${group}"`),
+      ).toBeGreaterThan(0);
+      const batches = sampleOf(text, 'saga_consumer_batch_records_count', `group="${group}"`);
+      expect(sampleOf(text, 'saga_consumer_batch_records_sum', `group="${group}"`)).toBeGreaterThanOrEqual(
+        batches,
+      );
+      for (const phase of ['process', 'send']) {
+        expect(sampleOf(text, 'saga_consumer_batch_phase_seconds_count', `phase="${phase}"`)).toBe(batches);
+        expect(sampleOf(text, 'saga_consumer_batch_phase_seconds_sum', `phase="${phase}"`)).toBeGreaterThan(
+          0,
+        );
+      }
     }
   });
 });

@@ -4,6 +4,7 @@ import { Topics } from '@saga/contracts';
 import { audit, type AuditResult } from './audit.js';
 import { openContext, reconcileWithRedis, type BenchContext } from './context.js';
 import { cpuPercent, sampleCpu, type CpuSample } from './cpu.js';
+import { roundsOver, sampleRounds, type RoundFigures, type RoundSample } from './rounds.js';
 import type { LatencySummary } from './histogram.js';
 import { runLoad, type Tick } from './run.js';
 import {
@@ -74,6 +75,8 @@ export interface BenchFigures {
   eventsPerS: number | null;
   /** Percent of one core per process over the measured window. */
   cpu: Record<string, number>;
+  /** Per service process over the measured window: its consumer's fetch rounds (where a hop's latency goes). */
+  rounds: Record<string, RoundFigures>;
   machine: Machine;
   aborted: boolean;
   lateSends: number;
@@ -194,6 +197,8 @@ async function measure(
 ): Promise<BenchFigures> {
   let cpuStart: CpuSample | undefined;
   let eventsStart: Promise<EventCount | null> = Promise.resolve(null);
+  let roundsStart = Promise.resolve(new Map<string, RoundSample>());
+  let roundsFrom = 0;
   const result = await runLoad(ctx, {
     rate: opts.rate,
     durationS: opts.durationS,
@@ -204,11 +209,15 @@ async function measure(
     onTick: (t) => opts.onProgress?.(progressLine(t)),
     onMeasureStart: () => {
       cpuStart = sampleCpu(system.pids);
+      roundsFrom = performance.now();
+      roundsStart = sampleRounds(system.ports);
       // Counting takes an admin connection and a request per topic (100–300 ms on a busy box): the sends go on.
       eventsStart = countEvents(ctx);
     },
   });
   const cpuEnd = sampleCpu(system.pids);
+  const roundsEnd = await sampleRounds(system.ports);
+  const roundsWindowS = (performance.now() - roundsFrom) / 1000;
   const [startCount, endCount] = [await eventsStart, await countEvents(ctx)];
   const done = result.completed.shipped + result.completed.cancelled + result.completed.rejected;
   const { count: _count, ...latency } = result.latencyMs;
@@ -222,6 +231,7 @@ async function measure(
     latencyMs: latency,
     eventsPerS: startCount && endCount ? round1(eventsPerSecond(startCount, endCount)) : null,
     cpu: cpuStart ? cpuPercent(cpuStart, cpuEnd) : {},
+    rounds: cpuStart ? roundsOver(await roundsStart, roundsEnd, roundsWindowS) : {},
     machine,
     aborted: result.aborted,
     lateSends: result.lateSends,

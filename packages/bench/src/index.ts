@@ -27,5 +27,6 @@ export {
 } from './schedule.js';
 export { LatencyHistogram, type LatencySummary } from './histogram.js';
 export { parseStatTicks, cpuPercent } from './cpu.js';
+export { parseRoundSample, roundFigures, type RoundFigures, type RoundSample } from './rounds.js';
 export { summariseProfile, packageOf, type CpuProfile, type ProfileSummary } from './profile.js';
 export { DEPLOYMENTS, type Deployment } from './system.js';

@@ -13,6 +13,10 @@ function figuresLines(f: BenchFigures): string[] {
     `throughput ${f.throughputPerS} sagas/s, ${f.eventsPerS ?? '?'} events/s${f.lateSends > 0 ? `, ${f.lateSends} sends > 100 ms late (bench-side)` : ''}${f.missedByTail > 0 ? `, ${f.missedByTail} terminal events missed by the tail (settled from Redis, no latency)` : ''}`,
     `latency ms: p50 ${f.latencyMs.p50}  p90 ${f.latencyMs.p90}  p99 ${f.latencyMs.p99}  p99.9 ${f.latencyMs.p999}  max ${f.latencyMs.max}`,
     `cpu (% of one core): ${cpu || 'n/a'}`,
+    ...Object.entries(f.rounds).map(
+      ([name, r]) =>
+        `rounds ${name}: ${r.fetchesPerS} fetches/s (${r.fetchMs} ms each), ${r.batchesPerS} batches/s × ${r.recordsPerBatch} records; per batch process ${r.processMs} ms, send ${r.sendMs} ms`,
+    ),
   ];
 }
 

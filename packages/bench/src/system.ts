@@ -37,6 +37,8 @@ export interface SystemOptions {
 export interface BenchSystem {
   /** Process name → pid, for CPU sampling: the services, the stack's parts and the bench itself. */
   pids: Map<string, number>;
+  /** Service or saga-node name → its HTTP port (`/metrics`). */
+  ports: Map<string, number>;
   /** What the bench started (and will stop), for the report. */
   started: string[];
   kafkaVersion: string | null;
@@ -149,6 +151,7 @@ export async function ensureSystem(opts: SystemOptions): Promise<BenchSystem> {
   const children: ChildProcess[] = [];
   const started: string[] = [];
   const pids = new Map<string, number>();
+  const ports = new Map<string, number>();
   let leased = false;
   const running = await runningSystem(opts.basePort);
   if (running.length === 0) {
@@ -165,6 +168,7 @@ export async function ensureSystem(opts: SystemOptions): Promise<BenchSystem> {
         const child = await startService(name, portOf(opts.basePort, i), opts);
         children.push(child);
         started.push(name);
+        ports.set(name, portOf(opts.basePort, i));
         if (child.pid !== undefined) pids.set(name, child.pid);
       }
     } catch (err) {
@@ -174,6 +178,7 @@ export async function ensureSystem(opts: SystemOptions): Promise<BenchSystem> {
     }
   } else {
     for (const { name, port } of running) {
+      ports.set(name, port);
       const pid = pidListeningOn(port);
       if (pid !== undefined) pids.set(name, pid);
     }
@@ -191,6 +196,7 @@ export async function ensureSystem(opts: SystemOptions): Promise<BenchSystem> {
 
   return {
     pids,
+    ports,
     started,
     kafkaVersion,
     async stop() {

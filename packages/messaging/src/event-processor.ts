@@ -15,6 +15,7 @@ import {
 import { retryItemId, type RawRecord, type RetryItem, type RetryStore } from './retry-store.js';
 import { KeyLock } from './key-lock.js';
 import { byTopic, DEFAULT_COMMIT_INTERVAL_MS, OffsetCommitter } from './offset-committer.js';
+import type { RoundMetrics } from './round-metrics.js';
 
 export interface FetchTuning {
   minBytes: number;
@@ -55,6 +56,8 @@ export interface EventProcessorOptions extends LaneOptions {
    * supervisor restarts it, instead of living on, not ready, forever.
    */
   onFatal?: (err: unknown) => void;
+  /** Fetch and batch timings (where a hop's latency goes). */
+  rounds?: RoundMetrics;
 }
 
 /**
@@ -294,6 +297,8 @@ export function createSharedEventProcessor(opts: SharedEventProcessorOptions): E
     for (const lane of lanes) lane.wake?.();
     ready = true;
   });
+  const rounds = opts.rounds;
+  if (rounds) consumer.on(consumer.events.FETCH, (e) => rounds.fetched(e.payload.duration));
   consumer.on(consumer.events.CRASH, (e) => {
     ready = false;
     if (e.payload.restart) {
@@ -332,7 +337,9 @@ export function createSharedEventProcessor(opts: SharedEventProcessorOptions): E
     // or the next member would handle it again.
     if (payload.isStale()) return slot.release();
     // Per key the records were pushed in order; across keys (and services) order does not matter.
+    const processed = performance.now();
     await slot.send(outbound.flat());
+    rounds?.batch(raws.length, processed - started, performance.now() - processed);
     readers.forEach((lane, i) => lane.metrics?.sent(outbound[i]!));
     payload.resolveOffset(batch.lastOffset());
     committer.acked(batch.topic, batch.partition, batch.lastOffset());

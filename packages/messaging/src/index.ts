@@ -18,6 +18,7 @@ export * from './lua.js';
 export * from './client.js';
 export * from './provision.js';
 export * from './metrics.js';
+export * from './round-metrics.js';
 export * from './tracing.js';
 export * from './offset-committer.js';
 export * from './node-host.js';

@@ -23,6 +23,7 @@ import { createHttpServer } from './health-server.js';
 import { createKafka } from './kafka.js';
 import { createLogger, type Logger } from './logger.js';
 import { ServiceMetrics, startLagMonitor } from './metrics.js';
+import { RoundMetrics } from './round-metrics.js';
 import { createIdempotentProducer } from './producer.js';
 import { sendRecords, toOutboundRecords, type EventCodec } from './publisher.js';
 import { RetryStore } from './retry-store.js';
@@ -230,6 +231,7 @@ export async function startHost(
     logger,
     groupId: config.groupId,
     fetch: config.fetch,
+    ...(registry ? { rounds: new RoundMetrics(registry, config.groupId) } : {}),
     onFatal: (err) => {
       // Exit non-zero so the supervisor (npm start, compose, Kubernetes) restarts a fresh consumer.
       logger.fatal({ err }, 'exiting: the consumer cannot go on');
