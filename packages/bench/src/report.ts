@@ -45,6 +45,7 @@ export function formatFindMax(r: FindMaxReport): string {
   );
   return [
     `machine: ${r.machine.cores} cores ${r.machine.model}, node ${r.machine.node}, kafka ${r.machine.kafka ?? '?'}, load average ${r.machine.loadAvg1m}`,
+    `warm-up ${r.warmupS} s before the first step${r.startedByBench.length ? `, started by bench: ${r.startedByBench.join(', ')}` : ''}`,
     ...rows,
     `highest sustainable rate (p99 ≤ ${r.p99LimitMs} ms): ${r.maxSustainableRate ?? 'none'} sagas/s`,
     `highest rate kept up with (any p99): ${r.maxThroughputRate ?? 'none'} sagas/s (stopped at ${r.stopReason})`,

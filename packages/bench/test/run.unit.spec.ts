@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SagaEvent } from '@saga/contracts';
 import type { BenchContext } from '../src/context.js';
-import { effectiveWarmupS, eventsPerSecond, STARTED_SYSTEM_WARMUP_S } from '../src/bench.js';
+import { effectiveWarmupS, eventsPerSecond, STARTED_SYSTEM_WARMUP_S, stepWarmupS } from '../src/bench.js';
 import { benchSkus } from '../src/orders.js';
 import { runLoad } from '../src/run.js';
 import { parseMix } from '../src/schedule.js';
@@ -76,5 +76,19 @@ describe('effectiveWarmupS', () => {
   it('takes an explicit --warmup as given, 0 included (a cold start measured on purpose)', () => {
     expect(effectiveWarmupS(0, ['kafka', 'saga-node'])).toBe(0);
     expect(effectiveWarmupS(5, [])).toBe(5);
+  });
+});
+
+describe('stepWarmupS (--find-max)', () => {
+  it('warms up before the first step only, by the same rule as a single run', () => {
+    expect(stepWarmupS(0, undefined, ['kafka', 'saga-node'])).toBe(STARTED_SYSTEM_WARMUP_S);
+    expect(stepWarmupS(1, undefined, ['kafka', 'saga-node'])).toBe(0);
+    expect(stepWarmupS(0, undefined, [])).toBe(0);
+  });
+
+  it('honours --warmup for the first step, 0 included', () => {
+    expect(stepWarmupS(0, 7, [])).toBe(7);
+    expect(stepWarmupS(0, 0, ['saga-node'])).toBe(0);
+    expect(stepWarmupS(3, 7, ['saga-node'])).toBe(0);
   });
 });
