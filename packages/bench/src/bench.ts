@@ -309,6 +309,7 @@ export async function findMax(opts: FindMaxOptions): Promise<FindMaxReport> {
         completed: f.completed.shipped + f.completed.cancelled + f.completed.rejected,
         lost: f.lost,
         p99Ms: f.latencyMs.p99,
+        throughputPerS: f.throughputPerS,
         aborted: f.aborted,
       };
       const reason = unsustainableReason(figures, limit);

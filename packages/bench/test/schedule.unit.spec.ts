@@ -127,7 +127,15 @@ describe('find-max', () => {
   });
 
   it('judges a step', () => {
-    const ok = { rate: 100, requested: 2000, completed: 2000, lost: 0, p99Ms: 300, aborted: false };
+    const ok = {
+      rate: 100,
+      requested: 2000,
+      completed: 2000,
+      lost: 0,
+      p99Ms: 300,
+      throughputPerS: 98,
+      aborted: false,
+    };
     expect(unsustainableReason(ok)).toBeUndefined();
     expect(unsustainableReason({ ...ok, p99Ms: 1_200 })).toMatch(/p99 1200 ms > 1000 ms/);
     expect(unsustainableReason({ ...ok, lost: 3, completed: 1997 })).toMatch(/3 orders/);
@@ -136,6 +144,13 @@ describe('find-max', () => {
     // A slow but complete step still keeps up: --find-max goes on to find the throughput ceiling.
     expect(fallsBehindReason({ ...ok, p99Ms: 5_000 })).toBeUndefined();
     expect(fallsBehindReason({ ...ok, completed: 1999 })).toMatch(/1999\/2000/);
+  });
+
+  it('does not call a step kept up with when its backlog only drained after it', () => {
+    // Session 10, 5-s steps: 2,400/s offered, everything ended within the grace period, at 1,089/s.
+    const step = { rate: 2400, requested: 12_000, completed: 12_000, lost: 0, p99Ms: 7_504, aborted: false };
+    expect(fallsBehindReason({ ...step, throughputPerS: 1089.4 })).toMatch(/1089.4\/s of 2400\/s/);
+    expect(fallsBehindReason({ ...step, throughputPerS: 0.76 * 2400 })).toBeUndefined();
   });
 });
 
