@@ -10,6 +10,15 @@ export interface RoundSample {
   sendSeconds: number;
 }
 
+export const NO_ROUNDS: Readonly<RoundSample> = Object.freeze({
+  fetchSeconds: 0,
+  fetches: 0,
+  records: 0,
+  batches: 0,
+  processSeconds: 0,
+  sendSeconds: 0,
+});
+
 /** Per process over the measured window: how its consumer's fetch rounds went (means, not percentiles). */
 export interface RoundFigures {
   fetchesPerS: number;
@@ -30,14 +39,7 @@ const PHASE_SUM = `${RoundMetricNames.phase}_sum`;
 
 /** Reads the round metrics out of a Prometheus text exposition; undefined when the process exposes none. */
 export function parseRoundSample(text: string): RoundSample | undefined {
-  const s: RoundSample = {
-    fetchSeconds: 0,
-    fetches: 0,
-    records: 0,
-    batches: 0,
-    processSeconds: 0,
-    sendSeconds: 0,
-  };
+  const s: RoundSample = { ...NO_ROUNDS };
   let seen = false;
   for (const line of text.split('\n')) {
     if (!line.startsWith('saga_consumer_')) continue;

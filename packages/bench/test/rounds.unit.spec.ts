@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { RoundMetrics, ServiceMetrics } from '@saga/messaging';
-import { parseRoundSample, roundFigures, roundsOver, type RoundSample } from '../src/rounds.js';
+import { NO_ROUNDS, parseRoundSample, roundFigures, roundsOver, type RoundSample } from '../src/rounds.js';
 
 /** The exposition the services really serve: the bench must read what RoundMetrics writes, names and labels. */
 async function exposition(record: (groups: RoundMetrics[]) => void, groups = ['saga-node']): Promise<string> {
@@ -9,15 +9,7 @@ async function exposition(record: (groups: RoundMetrics[]) => void, groups = ['s
   return registry.metrics();
 }
 
-const sample = (s: Partial<RoundSample>): RoundSample => ({
-  fetchSeconds: 0,
-  fetches: 0,
-  records: 0,
-  batches: 0,
-  processSeconds: 0,
-  sendSeconds: 0,
-  ...s,
-});
+const sample = (s: Partial<RoundSample>): RoundSample => ({ ...NO_ROUNDS, ...s });
 
 describe('round figures from /metrics', () => {
   it('reads the sums and counts RoundMetrics exposes', async () => {
