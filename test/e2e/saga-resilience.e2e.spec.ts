@@ -4,6 +4,7 @@
  */
 import { pollUntil } from '@saga/testkit';
 import { RetryStore } from '@saga/messaging';
+import { gatewayKey } from '@saga/payment-service';
 import { SystemUnderTest } from '../support/system.js';
 import { SagaDriver, uniqueSku } from '../support/saga-driver.js';
 import { causalSequence } from '../support/sequence.js';
@@ -54,8 +55,18 @@ describe('crashes and scale-out', () => {
       [flaky, ...burst].map((r) => r.metadata.orderId),
       1_000,
     );
-    const flakyOrder = await saga.order(flaky.metadata.orderId);
-    expect(flakyOrder!.timeline.find((t) => t.type === 'PaymentAuthorized')?.attempt).toBe(6);
+    const flakyId = flaky.metadata.orderId;
+    // The gateway answered its sixth call, once: five times unavailable, then approved (an answered call is not
+    // counted again).
+    expect(await saga.redis.hget(gatewayKey(flakyId), 'attempts:authorize')).toBe('6');
+    // The retry schedule survived the kill: the attempts went on from where they were (a schedule lost with the
+    // process would start again at 1 and succeed at a low attempt). A kill between a gateway call and the writing
+    // of its retry runs that attempt again when the lease expires — at-least-once, harmless because the gateway is
+    // idempotent per order — so the saga may count one attempt fewer than the gateway did (CI, session 10: 5).
+    const flakyOrder = await saga.order(flakyId);
+    const attempt = flakyOrder!.timeline.find((t) => t.type === 'PaymentAuthorized')?.attempt;
+    expect(attempt).toBeGreaterThanOrEqual(5);
+    expect(attempt).toBeLessThanOrEqual(6);
     expect(await saga.stock(sku)).toMatchObject({ available: 50 - 21, reserved: 21 });
   });
 
