@@ -39,6 +39,15 @@ describe('Kafka ACL plan', () => {
     ]);
   });
 
+  it.each(SERVICES)(
+    '%s: DESCRIBE_CONFIGS exactly the topics it consumes (the retention check)',
+    (service) => {
+      const described = aclPlan().filter((g) => g.principal === service && g.op === 'DESCRIBE_CONFIGS');
+      expect(described.every((g) => g.resource === 'topic' && g.pattern === 'literal')).toBe(true);
+      expect(described.map((g) => g.name).sort()).toEqual([...modules[service].topics].sort());
+    },
+  );
+
   it.each(SERVICES)('%s: WRITE exactly the topic of the events it emits, and its own DLQ', (service) => {
     const emitted = new Set(
       allEventTypes()

@@ -16,6 +16,7 @@ import {
   SERVICE_TOPICS,
   EVENT_TOPICS,
 } from '@saga/stack';
+import { readTopicRetention } from '@saga/messaging';
 import { pollUntil } from '@saga/testkit';
 import { ACL_PORTS, rejectionOf, startSecureStack, type SecureStack } from './secure-stack.js';
 
@@ -178,6 +179,14 @@ describe('Kafka authorization: each service does exactly its job', () => {
     await consumer.connect();
     const err = await rejectionOf(consumer.subscribe({ topic: 'orders', fromBeginning: true }));
     await consumer.disconnect();
+    expect(`${err.type ?? ''} ${err.message}`).toMatch(/TOPIC_AUTHORIZATION_FAILED|not authorized/i);
+  });
+
+  it("a service reads the retention of the topics it consumes (its start-up check), not of another's", async () => {
+    const kafka = stack.kafkaAs('inventory', stack.kafkaPassword('inventory'));
+    const [payments] = await readTopicRetention(kafka, ['payments']);
+    expect(payments?.retentionMs).toBeGreaterThan(0);
+    const err = await rejectionOf(readTopicRetention(kafka, ['orders']));
     expect(`${err.type ?? ''} ${err.message}`).toMatch(/TOPIC_AUTHORIZATION_FAILED|not authorized/i);
   });
 

@@ -19,6 +19,7 @@ export * from './client.js';
 export * from './provision.js';
 export * from './metrics.js';
 export * from './round-metrics.js';
+export * from './retention-check.js';
 export * from './tracing.js';
 export * from './offset-committer.js';
 export * from './node-host.js';

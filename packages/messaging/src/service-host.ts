@@ -24,6 +24,7 @@ import { createKafka } from './kafka.js';
 import { createLogger, type Logger } from './logger.js';
 import { ServiceMetrics, startLagMonitor } from './metrics.js';
 import { RoundMetrics } from './round-metrics.js';
+import { checkRetention } from './retention-check.js';
 import { createIdempotentProducer } from './producer.js';
 import { sendRecords, toOutboundRecords, type EventCodec } from './publisher.js';
 import { RetryStore } from './retry-store.js';
@@ -180,8 +181,10 @@ export async function startHost(
     // A secured stack's Redis speaks TLS under its own CA (REDIS_TLS_CA_FILE).
     ...(config.connection.redis.tls ? { tls: config.connection.redis.tls } : {}),
   });
-  await redis.connect();
   const kafka = createKafka(config.connection, `${config.name}-${process.pid}`, logger);
+  // Before anything connects: state that expires before the records it guards would let a re-read record act twice.
+  await checkRetention(kafka, [...new Set(modules.flatMap((m) => m.topics))], config.retentionMs, logger);
+  await redis.connect();
   const producer = createIdempotentProducer(kafka, logger);
   await producer.connect();
   const codec = createSerde(config.connection.schemaRegistry);

@@ -51,7 +51,11 @@ export function aclPlan(): AclGrant[] {
     keyof typeof SERVICE_TOPICS,
     (typeof SERVICE_TOPICS)[keyof typeof SERVICE_TOPICS],
   ][]) {
-    for (const topic of t.consumes) add(service, 'topic', topic, 'READ');
+    for (const topic of t.consumes) {
+      add(service, 'topic', topic, 'READ');
+      // The start-up check that saga state outlives these topics' records reads their retention.ms.
+      add(service, 'topic', topic, 'DESCRIBE_CONFIGS');
+    }
     add(service, 'topic', t.produces, 'WRITE');
     add(service, 'topic', `${DLQ_PREFIX}${service}`, 'WRITE');
     add(service, 'group', service, 'READ');
