@@ -16,7 +16,15 @@ const nonEmpty = z.string().trim().min(1);
 const ConnectionEnv = z.object({
   KAFKA_BROKERS: nonEmpty.default(LOCAL_STACK_DEFAULTS.KAFKA_BROKERS),
   SCHEMA_REGISTRY_URL: z.url().default(LOCAL_STACK_DEFAULTS.SCHEMA_REGISTRY_URL),
-  REDIS_URL: z.url().default(LOCAL_STACK_DEFAULTS.REDIS_URL),
+  REDIS_URL: z
+    .url({
+      protocol: /^(rediss?|unix)$/,
+      error: 'expected redis://, rediss:// or unix:///path/to/redis.sock',
+    })
+    .refine((u) => !u.startsWith('unix:') || /^unix:\/\/\/[^?#]+$/.test(u), {
+      error: 'a unix socket URL is unix:///absolute/path/to/redis.sock (no host, query or fragment)',
+    })
+    .default(LOCAL_STACK_DEFAULTS.REDIS_URL),
   KAFKA_SASL_MECHANISM: z.enum(['scram-sha-256', 'scram-sha-512', 'plain']).optional(),
   KAFKA_SASL_USERNAME: z.string().optional(),
   KAFKA_SASL_PASSWORD: z.string().optional(),
@@ -62,14 +70,21 @@ function readCaFile(variable: string, path: string, issues: string[]): string | 
   }
 }
 
-/** Puts a Redis ACL user and password into the URL ioredis takes (percent-encoded by the URL setters). */
-function withRedisCredentials(
-  url: string,
-  username: string | undefined,
-  password: string | undefined,
-): string {
-  if (username === undefined && password === undefined) return url;
+/**
+ * REDIS_URL as ioredis takes it, with the Redis ACL user and password put in: a `redis(s)://` URL (percent-encoded
+ * by the URL setters), or for `unix:///path/redis.sock` the socket's path with them as query parameters (ioredis
+ * reads a leading `/` as a socket path, and would read `unix://` as a host name).
+ */
+function redisTarget(url: string, username: string | undefined, password: string | undefined): string {
   const u = new URL(url);
+  if (u.protocol === 'unix:') {
+    const query = new URLSearchParams();
+    if (username !== undefined) query.set('username', username);
+    if (password !== undefined) query.set('password', password);
+    const path = decodeURIComponent(u.pathname);
+    return query.size === 0 ? path : `${path}?${query.toString()}`;
+  }
+  if (username === undefined && password === undefined) return url;
   if (username !== undefined) u.username = username;
   if (password !== undefined) u.password = password;
   return u.toString();
@@ -90,7 +105,7 @@ export interface ConnectionConfig {
   schemaRegistry: { url: string; username?: string; password?: string };
   /**
    * `tls` is set when REDIS_TLS_CA_FILE is: pass it as ioredis' `tls` option. A `rediss://` URL alone turns TLS on
-   * in ioredis with node's default CAs.
+   * in ioredis with node's default CAs. `url` is a socket path for a `unix://` REDIS_URL (ioredis takes both).
    */
   redis: { url: string; tls?: TlsTrust };
 }
@@ -156,7 +171,7 @@ export function loadConnectionConfig(env: NodeJS.ProcessEnv = process.env): Conn
       ...(registryPassword ? { password: registryPassword } : {}),
     },
     redis: {
-      url: withRedisCredentials(e.REDIS_URL, e.REDIS_USERNAME, redisPassword),
+      url: redisTarget(e.REDIS_URL, e.REDIS_USERNAME, redisPassword),
       ...(redisCa ? { tls: { ca: [redisCa] } } : {}),
     },
   };

@@ -66,3 +66,42 @@ describe('TLS settings', () => {
     ]);
   });
 });
+
+describe('REDIS_URL', () => {
+  it('a unix:// URL becomes the socket path ioredis takes, credentials as its query', () => {
+    expect(loadConnectionConfig({ REDIS_URL: 'unix:///run/redis/redis.sock' }).redis.url).toBe(
+      '/run/redis/redis.sock',
+    );
+    const withUser = loadConnectionConfig({
+      REDIS_URL: 'unix:///run/redis/redis.sock',
+      REDIS_USERNAME: 'svc-order',
+      REDIS_PASSWORD_FILE: ca,
+    }).redis.url;
+    const [path, query] = withUser.split('?');
+    expect(path).toBe('/run/redis/redis.sock');
+    expect(Object.fromEntries(new URLSearchParams(query))).toEqual({
+      username: 'svc-order',
+      password: PEM.trim(),
+    });
+  });
+
+  it('keeps redis:// and rediss:// URLs, with the credentials put in', () => {
+    expect(loadConnectionConfig({ REDIS_URL: 'redis://10.0.0.5:6379/2' }).redis.url).toBe(
+      'redis://10.0.0.5:6379/2',
+    );
+    expect(loadConnectionConfig({ REDIS_URL: 'rediss://h:1', REDIS_USERNAME: 'svc' }).redis.url).toBe(
+      'rediss://svc@h:1',
+    );
+  });
+
+  it('refuses other schemes, bare paths, and a unix URL with a host or a query', () => {
+    for (const url of [
+      'http://h:6379',
+      '/run/redis/redis.sock',
+      'unix://host/run/redis.sock',
+      'unix:///r.sock?db=1',
+    ]) {
+      expect(issuesOf({ REDIS_URL: url })).toEqual([expect.stringMatching(/^REDIS_URL: .*unix:\/\/\//)]);
+    }
+  });
+});

@@ -4,6 +4,7 @@ export {
   stackStatus,
   stackLogs,
   stackEnv,
+  stackRedisSocketUrl,
   partPorts,
   withDependencies,
 } from './stack.js';

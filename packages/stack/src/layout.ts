@@ -14,6 +14,11 @@ export interface StackLayout {
   kafkaDataDir: string;
   registryWorkDir: string;
   redisDataDir: string;
+  /**
+   * Plaintext mode: Redis' Unix socket, or undefined when its path is too long for one (a socket path has at most
+   * 107 bytes); the TCP port serves either way.
+   */
+  redisSocket: string | undefined;
   kafkaLibs: string;
   /** A file that exists only once the Kafka jars are in place. */
   kafkaMarkerJar: string;
@@ -23,12 +28,16 @@ export interface StackLayout {
   logFile(part: PartName): string;
 }
 
+/** Linux' limit for a socket's path (sun_path, 108 bytes with its terminating zero). */
+const MAX_SOCKET_PATH_BYTES = 107;
+
 export function stackLayout(config: StackConfig): StackLayout {
   const { stackDir, distDir } = config;
   const dataDir = join(stackDir, 'data');
   const logsDir = join(stackDir, 'logs');
   const kafkaLibs = join(distDir, `kafka-${config.kafka.version}`, 'libs');
   const registryHome = join(distDir, `apicurio-${config.registry.version}`);
+  const redisSocket = join(dataDir, 'redis', 'redis.sock');
   return {
     stateFile: join(stackDir, 'state.json'),
     lockFile: join(stackDir, 'stack.lock'),
@@ -40,6 +49,7 @@ export function stackLayout(config: StackConfig): StackLayout {
     kafkaDataDir: join(dataDir, 'kafka'),
     registryWorkDir: join(dataDir, 'registry'),
     redisDataDir: join(dataDir, 'redis'),
+    redisSocket: Buffer.byteLength(redisSocket) <= MAX_SOCKET_PATH_BYTES ? redisSocket : undefined,
     kafkaLibs,
     kafkaMarkerJar: join(kafkaLibs, `kafka_2.13-${config.kafka.version}.jar`),
     registryHome,
@@ -47,4 +57,12 @@ export function stackLayout(config: StackConfig): StackLayout {
     mavenLockFile: join(distDir, '.maven.lock'),
     logFile: (part) => join(logsDir, `${part}.log`),
   };
+}
+
+/**
+ * REDIS_URL for a process on this machine to reach the stack's Redis by its Unix socket (plaintext stack only):
+ * cheaper per round trip than loopback TCP (BENCHMARKS.md, session 11). Undefined without a socket.
+ */
+export function localRedisSocketUrl(layout: StackLayout): string | undefined {
+  return layout.redisSocket === undefined ? undefined : `unix://${layout.redisSocket}`;
 }

@@ -168,7 +168,13 @@ export function redisLaunch(
         '--tls-auth-clients',
         'no',
       ]
-    : ['--port', String(config.redis.port)];
+    : [
+        '--port',
+        String(config.redis.port),
+        // Processes on this machine may use the socket instead (REDIS_URL=unix://…; the bench's nodes do):
+        // owner-only, like the data beside it.
+        ...(layout.redisSocket ? ['--unixsocket', layout.redisSocket, '--unixsocketperm', '700'] : []),
+      ];
   return {
     command: redisServer,
     args: [

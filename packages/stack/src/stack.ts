@@ -6,6 +6,7 @@ import {
   openSync,
   readFileSync,
   realpathSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -39,7 +40,7 @@ import {
   writePrivateFile,
 } from './secure.js';
 import { findJava, type JavaRuntime } from './java.js';
-import { stackLayout, type StackLayout } from './layout.js';
+import { localRedisSocketUrl, stackLayout, type StackLayout } from './layout.js';
 import { withLock } from './lock.js';
 import { renderCommand, rotateLog, START_MARKER, tailFile, tailSinceLastStart } from './logs.js';
 import {
@@ -709,4 +710,22 @@ export function stackEnv(principal: string, opts: StackCallOptions = {}): Record
   }
   if (!state.secure) return { ...stackConnection(config) };
   return principalEnv(config, principal);
+}
+
+/**
+ * `unix:///…/redis.sock` when the stack's Redis listens on its Unix socket (a plaintext stack whose Redis it runs),
+ * else undefined: for processes on this machine, where a round trip over the socket costs less than over loopback
+ * TCP. A secured stack has no socket (TLS on its port only).
+ */
+export function stackRedisSocketUrl(opts: StackCallOptions = {}): string | undefined {
+  const layout = stackLayout(loadStackConfig(opts.env ?? process.env));
+  const url = localRedisSocketUrl(layout);
+  const state = readState(layout.stateFile);
+  const redis = state.parts.redis;
+  if (url === undefined || state.secure || redis === undefined || !isSameProcess(redis)) return undefined;
+  try {
+    return statSync(layout.redisSocket!).isSocket() ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }

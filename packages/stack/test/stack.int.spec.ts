@@ -2,14 +2,14 @@
 // touches the main test stack that jest's global setup starts on the default ports (both may run at once); only
 // the downloaded distributions are shared.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadStackConfig, type PartName } from '../src/config.js';
 import { PartFailedError, PortInUseError, StackError } from '../src/errors.js';
 import { redisCommand } from '../src/health.js';
 import { readState, writeState } from '../src/state.js';
-import { stackDown, stackStatus, stackUp } from '../src/stack.js';
+import { stackDown, stackRedisSocketUrl, stackStatus, stackUp } from '../src/stack.js';
 import { isPortFree, readProcess } from '../src/system.js';
 import { START_MARKER } from '../src/logs.js';
 
@@ -29,6 +29,18 @@ async function freePorts(n: number): Promise<number[]> {
   }
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   return ports;
+}
+
+/** One PING over a Unix socket, answered with Redis' raw reply. */
+function pingOverSocket(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ path }, () => socket.write('PING\r\n'));
+    socket.once('data', (reply) => {
+      socket.destroy();
+      resolve(reply.toString().trim());
+    });
+    socket.once('error', reject);
+  });
 }
 
 /** An environment for a private stack: own stack dir and ports, shared distributions. */
@@ -166,6 +178,10 @@ describe('the whole stack', () => {
     const redisPort = Number(env.SAGA_REDIS_PORT);
     const key = `stack-int-${Date.now()}`;
     expect(await redisCommand(redisPort, ['SET', key, 'kept'])).toBe('OK');
+    // The same Redis on its Unix socket, for processes on this machine.
+    const socketUrl = stackRedisSocketUrl({ env });
+    expect(socketUrl).toBe(`unix://${join(env.SAGA_STACK_DIR!, 'data', 'redis', 'redis.sock')}`);
+    expect(await pingOverSocket(socketUrl!.slice('unix://'.length))).toBe('+PONG');
 
     const registry = first.connection.SCHEMA_REGISTRY_URL;
     const subject = `stack-int-${Date.now()}-value`;
@@ -188,6 +204,7 @@ describe('the whole stack', () => {
     for (const part of first.status.parts) expect(readProcess(part.pid!)).toBeUndefined();
     expect(await isPortFree(Number(env.SAGA_KAFKA_PORT), '127.0.0.1')).toBe(true);
     expect((await stackStatus({ env })).healthy).toBe(false);
+    expect(stackRedisSocketUrl({ env })).toBeUndefined();
 
     const second = await stackUp({ env });
     expect(second.started).toEqual(['kafka', 'registry', 'redis']);

@@ -4,7 +4,7 @@ import { isMavenDownloadLine } from '../src/dist.js';
 import { PortInUseError, StackError } from '../src/errors.js';
 import { encodeRespCommand, parseRespReply } from '../src/health.js';
 import { parseJavaMajor } from '../src/java.js';
-import { stackLayout } from '../src/layout.js';
+import { localRedisSocketUrl, stackLayout } from '../src/layout.js';
 import { lastLines, renderCommand } from '../src/logs.js';
 import {
   kafkaFormatArgs,
@@ -207,6 +207,33 @@ describe('part definitions', () => {
     expect(arg('--dir')).toBe('/s/data/redis');
     expect(arg('--appendonly')).toBe('yes');
     expect(arg('--daemonize')).toBe('no');
+  });
+
+  it('also listens on a Unix socket beside its data (owner only), unless the path is too long for one', () => {
+    const spec = redisLaunch(config, layout, '/usr/bin/redis-server');
+    const arg = (name: string) => spec.args[spec.args.indexOf(name) + 1];
+    expect(arg('--unixsocket')).toBe('/s/data/redis/redis.sock');
+    expect(arg('--unixsocketperm')).toBe('700');
+    expect(localRedisSocketUrl(layout)).toBe('unix:///s/data/redis/redis.sock');
+
+    const deep = loadStackConfig({ SAGA_STACK_DIR: `/${'d'.repeat(100)}` }, ROOT);
+    const deepLayout = stackLayout(deep);
+    expect(deepLayout.redisSocket).toBeUndefined();
+    expect(localRedisSocketUrl(deepLayout)).toBeUndefined();
+    expect(redisLaunch(deep, deepLayout, '/usr/bin/redis-server').args).not.toContain('--unixsocket');
+    expect(arg('--port')).toBe('16379');
+
+    // Secured: TLS on the port only; a socket would be a way around it.
+    const tls = {
+      dir: '/t',
+      caCert: '/t/ca',
+      serverCert: '/t/crt',
+      serverKey: '/t/key',
+      serverKeystore: '/t/ks',
+    };
+    expect(redisLaunch(config, layout, '/usr/bin/redis-server', '/s/conf/acl', tls).args).not.toContain(
+      '--unixsocket',
+    );
   });
 
   it('makes Kafka cluster ids like Kafka does', () => {
