@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -66,6 +66,10 @@ if (!external) {
   run(process.execPath, [join(ROOT, 'packages/cli/bin/saga.js'), 'stack', 'up'], 'saga stack up');
   stackStartedHere = !wasHealthy;
 }
+// On the local stack the services reach Redis by its Unix socket unless REDIS_URL says otherwise: a round trip
+// over it costs less CPU than over loopback TCP (BENCHMARKS.md, session 11). The bench starts its nodes the same way.
+const { stackRedisSocketUrl } = await import(pathToFileURL(join(ROOT, 'packages/stack/dist/index.js')).href);
+const redisSocketUrl = external || process.env.REDIS_URL ? undefined : stackRedisSocketUrl();
 run(process.execPath, [join(ROOT, 'packages/cli/bin/saga.js'), 'topics', 'create'], 'saga topics create');
 run(
   process.execPath,
@@ -96,6 +100,7 @@ function startProcess(name, port, color, entry, restarts = 0) {
     env: {
       ...process.env,
       HTTP_PORT: String(port),
+      ...(redisSocketUrl ? { REDIS_URL: redisSocketUrl } : {}),
       SAGA_LOG_PRETTY: process.stdout.isTTY ? 'true' : 'false',
       ...(timeScale ? { SAGA_TIME_SCALE: timeScale } : {}),
     },
