@@ -37,6 +37,8 @@ export default async function globalSetup() {
   if (globalThis[STATE]) return; // already done in this jest process
   const choice = await chooseMode();
   console.log(`\n[stack] test mode: ${choice.mode} (${choice.why})`);
+  // Read by testkit's testModeIs() in the workers, which inherit this process' environment.
+  process.env.SAGA_TEST_MODE_CHOSEN = choice.mode;
   const external = choice.mode === 'external';
   const state = { external, leased: false, containers: undefined };
   globalThis[STATE] = state;

@@ -4,13 +4,15 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { loadConnectionConfig } from '@saga/messaging';
 import { stackRedisSocketUrl } from '@saga/stack';
+import { testModeIs } from '@saga/testkit';
 
 const clients: Redis[] = [];
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.quit()));
 });
 
-describe("the local stack's Redis socket", () => {
+// Only the local stack has the socket (compose and testcontainers give Redis over TCP).
+(testModeIs('local') ? describe : describe.skip)("the local stack's Redis socket", () => {
   it('is what a service connects through when REDIS_URL is the unix:// URL the stack gives', async () => {
     const url = stackRedisSocketUrl();
     expect(url).toMatch(/^unix:\/\/\/.+\/redis\.sock$/);

@@ -28,3 +28,24 @@ export async function selectTestMode({ env, containerRuntimeAvailable }: ModeInp
   if (await containerRuntimeAvailable()) return { mode: 'containers', why: 'a container runtime answered' };
   return { mode: 'local', why: 'no container runtime found' };
 }
+
+/** Set by the int/e2e global setup (test/global-setup.mjs) to the mode it chose, for the test workers to read. */
+export const CHOSEN_TEST_MODE_ENV = 'SAGA_TEST_MODE_CHOSEN';
+
+/**
+ * Whether this jest run's stack is of `mode`, for a test that only holds there (one that needs the local stack's
+ * files, say): `(testModeIs('local') ? describe : describe.skip)(...)`. Throws when no global setup chose a mode, so
+ * a misconfigured run fails instead of skipping.
+ */
+export function testModeIs(mode: TestMode, env: Record<string, string | undefined> = process.env): boolean {
+  const chosen = env[CHOSEN_TEST_MODE_ENV];
+  if (chosen === undefined) {
+    throw new Error(`${CHOSEN_TEST_MODE_ENV} is not set: int and e2e tests run under test/global-setup.mjs`);
+  }
+  if (!Object.values<string>(TestModes).includes(chosen)) {
+    throw new Error(
+      `${CHOSEN_TEST_MODE_ENV} must be one of ${Object.values(TestModes).join(', ')}, got "${chosen}"`,
+    );
+  }
+  return chosen === mode;
+}

@@ -1,4 +1,4 @@
-import { selectTestMode } from './mode.js';
+import { CHOSEN_TEST_MODE_ENV, selectTestMode, testModeIs } from './mode.js';
 
 const probe = (answer: boolean) => {
   const calls: number[] = [];
@@ -33,5 +33,18 @@ describe('test mode selection', () => {
     await expect(
       selectTestMode({ env: { SAGA_TEST_MODE: 'vm' }, containerRuntimeAvailable: p.fn }),
     ).rejects.toThrow(/local or containers/);
+  });
+});
+
+describe('testModeIs', () => {
+  it('answers from the mode the global setup chose', () => {
+    expect(testModeIs('local', { [CHOSEN_TEST_MODE_ENV]: 'local' })).toBe(true);
+    expect(testModeIs('local', { [CHOSEN_TEST_MODE_ENV]: 'external' })).toBe(false);
+    expect(testModeIs('containers', { [CHOSEN_TEST_MODE_ENV]: 'containers' })).toBe(true);
+  });
+
+  it('throws rather than skipping when no mode was chosen or the value is unknown', () => {
+    expect(() => testModeIs('local', {})).toThrow(/SAGA_TEST_MODE_CHOSEN is not set/);
+    expect(() => testModeIs('local', { [CHOSEN_TEST_MODE_ENV]: 'vm' })).toThrow(/must be one of/);
   });
 });
