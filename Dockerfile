@@ -6,7 +6,7 @@
 
 # glibc (bookworm) rather than alpine: the lockfile was resolved on glibc, and @swc/core / turbo ship
 # per-libc native binaries as optional dependencies.
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build

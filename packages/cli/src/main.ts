@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { patchKafkajsRequestQueue } from '@saga/messaging';
 import { CliError } from './output.js';
 import { auditCommand } from './commands/audit.js';
 import { benchCommand } from './commands/bench.js';
@@ -53,6 +54,8 @@ function isExpected(err: unknown): err is Error & { code?: string } {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Before any command: the stack's own probes make kafkajs clients too, not only createKafka.
+  patchKafkajsRequestQueue();
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

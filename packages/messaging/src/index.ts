@@ -6,6 +6,7 @@ export * from './event-processor.js';
 export * from './handler.js';
 export * from './health-server.js';
 export * from './kafka.js';
+export { patchKafkajsRequestQueue } from './kafkajs-request-queue.js';
 export * from './logger.js';
 export * from './producer.js';
 export * from './publisher.js';

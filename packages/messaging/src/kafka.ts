@@ -2,6 +2,7 @@ import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { ConnectionConfig } from './connection.js';
 import type { Logger } from './logger.js';
 import { patchKafkajsEncoder } from './kafkajs-encoder.js';
+import { patchKafkajsRequestQueue } from './kafkajs-request-queue.js';
 
 export type { Kafka };
 
@@ -42,6 +43,8 @@ export const KAFKA_RETRY = { initialRetryTime: 200, maxRetryTime: 2_000, retries
 export function createKafka(conn: ConnectionConfig, clientId: string, logger: Logger): Kafka {
   if (!patchKafkajsEncoder())
     logger.warn('kafkajs is not the release its encoder patch was checked on: encoding at full cost');
+  // Only silences Node's TimeoutNegativeWarning; the schedule is kafkajs' own.
+  patchKafkajsRequestQueue();
   const config: KafkaConfig = {
     clientId,
     brokers: conn.kafka.brokers,
