@@ -5,6 +5,7 @@ import { audit, type AuditResult } from './audit.js';
 import { openContext, reconcileWithRedis, type BenchContext } from './context.js';
 import { cpuPercent, sampleCpu, type CpuSample } from './cpu.js';
 import { roundsOver, sampleRounds, type RoundFigures, type RoundSample } from './rounds.js';
+import { doublingNote, RedisTableWatch, type TableDoubling } from './redis-tables.js';
 import type { LatencySummary } from './histogram.js';
 import { runLoad, type Tick } from './run.js';
 import {
@@ -82,6 +83,8 @@ export interface BenchFigures {
   lateSends: number;
   /** Completed orders whose terminal event the tail missed (settled from Redis; no latency recorded). */
   missedByTail: number;
+  /** Redis tables that doubled during the load, warm-up included (see redis-tables.ts). */
+  redisTableDoublings: TableDoubling[];
 }
 
 export interface BenchReport extends BenchFigures {
@@ -201,6 +204,7 @@ async function measure(
   let eventsStart: Promise<EventCount | null> = Promise.resolve(null);
   let roundsStart = Promise.resolve(new Map<string, RoundSample>());
   let roundsFrom = 0;
+  const tables = new RedisTableWatch(() => ctx.redis.info('keyspace'));
   const result = await runLoad(ctx, {
     rate: opts.rate,
     durationS: opts.durationS,
@@ -208,7 +212,13 @@ async function measure(
     mix: parseMix(opts.mix),
     graceMs: opts.graceMs ?? 10_000,
     ...(opts.abortBacklogS !== undefined ? { abortBacklogS: opts.abortBacklogS } : {}),
-    onTick: (t) => opts.onProgress?.(progressLine(t)),
+    // The line waits for one INFO call; without an answer it goes out bare.
+    onTick: (t) => {
+      tables.sample(t.elapsedS).then(
+        (found) => opts.onProgress?.(progressLine(t) + doublingNote(found)),
+        () => opts.onProgress?.(progressLine(t)),
+      );
+    },
     onMeasureStart: () => {
       cpuStart = sampleCpu(system.pids);
       roundsFrom = performance.now();
@@ -238,6 +248,7 @@ async function measure(
     aborted: result.aborted,
     lateSends: result.lateSends,
     missedByTail: result.missedByTail,
+    redisTableDoublings: tables.doublings,
   };
 }
 

@@ -13,10 +13,23 @@ function figuresLines(f: BenchFigures): string[] {
     `throughput ${f.throughputPerS} sagas/s, ${f.eventsPerS ?? '?'} events/s${f.lateSends > 0 ? `, ${f.lateSends} sends > 100 ms late (bench-side)` : ''}${f.missedByTail > 0 ? `, ${f.missedByTail} terminal events missed by the tail (settled from Redis, no latency)` : ''}`,
     `latency ms: p50 ${f.latencyMs.p50}  p90 ${f.latencyMs.p90}  p99 ${f.latencyMs.p99}  p99.9 ${f.latencyMs.p999}  max ${f.latencyMs.max}`,
     `cpu (% of one core): ${cpu || 'n/a'}`,
+    ...doublingLines(f),
     ...Object.entries(f.rounds).map(
       ([name, r]) =>
         `rounds ${name}: ${r.fetchesPerS} fetches/s (${r.fetchMs} ms each), ${r.batchesPerS} batches/s × ${r.recordsPerBatch} records; per batch process ${r.processMs} ms, send ${r.sendMs} ms`,
     ),
+  ];
+}
+
+/** One line naming the Redis table doublings of the run and when they came (progress seconds). */
+function doublingLines(f: BenchFigures): string[] {
+  const d = f.redisTableDoublings;
+  if (d.length === 0) return [];
+  const list = d.map(
+    (x) => `${x.table === 'keys' ? 'key' : 'expiry'} table at ${x.size.toLocaleString('en-US')} (${x.atS} s)`,
+  );
+  return [
+    `redis tables doubled (warm-up included; a few seconds of costlier commands each): ${list.join(', ')}`,
   ];
 }
 
