@@ -97,6 +97,6 @@ export function loadEncoder(): KafkajsEncoderClass {
   return require('kafkajs/src/protocol/encoder') as KafkajsEncoderClass;
 }
 
-function kafkajsVersion(): string {
+export function kafkajsVersion(): string {
   return (require('kafkajs/package.json') as { version: string }).version;
 }

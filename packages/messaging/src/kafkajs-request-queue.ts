@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { PATCHED_KAFKAJS_VERSION } from './kafkajs-encoder.js';
+import { kafkajsVersion, PATCHED_KAFKAJS_VERSION } from './kafkajs-encoder.js';
 
 interface RequestQueueInstance {
   throttledUntil: number;
@@ -61,8 +61,4 @@ const require = createRequire(import.meta.url);
 
 export function loadRequestQueue(): KafkajsRequestQueueClass {
   return require('kafkajs/src/network/requestQueue') as KafkajsRequestQueueClass;
-}
-
-function kafkajsVersion(): string {
-  return (require('kafkajs/package.json') as { version: string }).version;
 }
