@@ -24,8 +24,8 @@ async function loadStack() {
 /** external (KAFKA_BROKERS), containers (testcontainers, when a runtime answers) or local (processes). */
 async function chooseMode() {
   const testkit = new URL('../packages/testkit/dist/index.js', import.meta.url);
-  const { selectTestMode } = await import(testkit.href);
-  return selectTestMode({
+  const { selectTestMode, CHOSEN_TEST_MODE_ENV } = await import(testkit.href);
+  const choice = await selectTestMode({
     env: process.env,
     containerRuntimeAvailable: async () => {
       const { containerRuntimeAvailable } = await import(
@@ -34,14 +34,15 @@ async function chooseMode() {
       return containerRuntimeAvailable();
     },
   });
+  // Read by testkit's testModeIs() in the workers, which inherit this process' environment.
+  process.env[CHOSEN_TEST_MODE_ENV] = choice.mode;
+  return choice;
 }
 
 export default async function globalSetup() {
   if (globalThis[STATE]) return; // already done in this jest process
   const choice = await chooseMode();
   console.log(`\n[stack] test mode: ${choice.mode} (${choice.why})`);
-  // Read by testkit's testModeIs() in the workers, which inherit this process' environment.
-  process.env.SAGA_TEST_MODE_CHOSEN = choice.mode;
   const external = choice.mode === 'external';
   const state = { external, leased: false, containers: undefined };
   globalThis[STATE] = state;
