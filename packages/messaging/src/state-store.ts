@@ -12,21 +12,33 @@ import type { HandlerOutcome } from './handler.js';
  *
  * `const` (ARGV[8], sent only while it is not stored yet): see StateStoreOptions.constant.
  *
- * Retention (ARGV[5], 0 = none): after every commit each key has at least that long left. A key's expiry is set to
+ * Retention (ARGV[5], 0 = none): after every commit the aggregate has at least that long left. Its expiry is set to
  * ARGV[7] (the retention plus a slack) only when less than the retention is left, so the steps of one saga set it
- * once instead of at every step: each PEXPIRE is a PEXPIREAT line in the AOF (7 % of it at 1,000 sagas/s).
+ * once instead of at every step: each PEXPIRE is a PEXPIREAT line in the AOF (7 % of it at 1,000 sagas/s). The log
+ * (KEYS[2]) follows the aggregate: its expiry is set with the aggregate's, and when an APPEND creates it.
+ *
+ * Every key a command names is a lookup in Redis' key table and in its expiry table, and while Redis grows a table
+ * each lookup also moves a bucket of it: the fewer commands, the cheaper a step and the lower the peak of such a
+ * growth (BENCHMARKS.md). Hence one HMGET for `rev` and the recorded output, one HSET, and one PTTL per commit.
  */
 const COMMIT = `
-local rev = redis.call('HGET', KEYS[1], 'rev') or '0'
+local seen = redis.call('HMGET', KEYS[1], 'rev', 'out:' .. ARGV[3])
+local rev = seen[1] or '0'
 if rev ~= ARGV[1] then return 0 end
-if redis.call('HEXISTS', KEYS[1], 'out:' .. ARGV[3]) == 1 then return -1 end
-redis.call('HSET', KEYS[1], 'rev', tostring(tonumber(rev) + 1), 'state', ARGV[2], 'out:' .. ARGV[3], ARGV[4])
-if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'const', ARGV[8]) end
-if KEYS[2] and ARGV[6] ~= '' then redis.call('APPEND', KEYS[2], ARGV[6]) end
+if seen[2] then return -1 end
+local nextRev = tostring(tonumber(rev) + 1)
+if ARGV[8] ~= '' then
+  redis.call('HSET', KEYS[1], 'rev', nextRev, 'state', ARGV[2], 'out:' .. ARGV[3], ARGV[4], 'const', ARGV[8])
+else
+  redis.call('HSET', KEYS[1], 'rev', nextRev, 'state', ARGV[2], 'out:' .. ARGV[3], ARGV[4])
+end
+local created = false
+if KEYS[2] and ARGV[6] ~= '' then created = redis.call('APPEND', KEYS[2], ARGV[6]) == #ARGV[6] end
 if ARGV[5] ~= '0' then
-  local keep = tonumber(ARGV[5])
-  for _, key in ipairs(KEYS) do
-    if redis.call('PTTL', key) < keep then redis.call('PEXPIRE', key, ARGV[7]) end
+  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[5]) then
+    for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ARGV[7]) end
+  elseif created then
+    redis.call('PEXPIRE', KEYS[2], ARGV[7])
   end
 end
 return 1

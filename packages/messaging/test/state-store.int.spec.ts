@@ -196,6 +196,18 @@ describe('RedisStateStore', () => {
     });
   });
 
+  it('answers false to a commit of an input already recorded, even at the current rev, and writes nothing', async () => {
+    const store = new RedisStateStore<Counter>(redis, { logKey });
+    const key = newKey('recorded');
+    const input = randomUUID();
+    expect(await store.commit(key, '0', { n: 1 }, input, [], 'a\n')).toBe(true);
+    // The rev matches (nothing else wrote), but this input's output is already there: a replay, not a new step.
+    expect(await store.commit(key, '1', { n: 2 }, input, [], 'b\n')).toBe(false);
+    expect(await store.read(key)).toEqual({ n: 1 });
+    expect(await redis.hget(key, 'rev')).toBe('1');
+    expect(await redis.get(logKey(key))).toBe('a\n');
+  });
+
   it('refuses a log line for a store without a log', async () => {
     const store = new RedisStateStore<Counter>(redis);
     const key = newKey('nolog');

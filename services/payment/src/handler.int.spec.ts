@@ -272,4 +272,16 @@ describe('payment handler against real Redis', () => {
     expect(outcomes[2]).toEqual(outcomes[0]);
     expect(await redis.hget(gatewayKey(o), 'attempts:authorize')).not.toBeNull();
   });
+
+  it('the gateway answers concurrent calls of one operation with the answer recorded first', async () => {
+    const o = newOrder();
+    const request = { orderId: o, token: 'tok_approve', amount: 1000, currency: 'EUR' };
+    // Each call simulates its own answer (a new authorization id); only one may be recorded and returned.
+    const answers = await Promise.all([1, 2, 3].map(() => gateway.authorize(request)));
+    expect(answers[0]).toMatchObject({ kind: 'approved' });
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
+    expect(JSON.parse((await redis.hget(gatewayKey(o), 'result:authorize')) ?? 'null')).toEqual(answers[0]);
+    expect(await gateway.authorize(request)).toEqual(answers[0]);
+  });
 });

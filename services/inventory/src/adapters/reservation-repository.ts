@@ -19,9 +19,9 @@ import { reservationKey, stockKey } from './keys.js';
  * reservation's retention in ms ('0' keeps it), as RedisStateStore's; the stock hash never expires.
  */
 const PRELUDE = `
-local out = redis.call('HGET', KEYS[2], 'out:' .. ARGV[2])
-if out then return {'replay', out} end
-local rev = redis.call('HGET', KEYS[2], 'rev') or '0'
+local seen = redis.call('HMGET', KEYS[2], 'out:' .. ARGV[2], 'rev')
+if seen[1] then return {'replay', seen[1]} end
+local rev = seen[2] or '0'
 if rev ~= ARGV[1] then return {'conflict', ''} end
 local q = tonumber(ARGV[3])
 local function record(outcome, state, events)

@@ -34,8 +34,9 @@ export const gatewayKey = (orderId: string): string => `gw:{${orderId}}`;
  * a real gateway's idempotency keys, the memory expires (ARGV[3] ms after the last answer; '0' keeps it).
  */
 const RECORD_ONCE = `
-redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+local first = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1
 if ARGV[3] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+if first then return ARGV[2] end
 return redis.call('HGET', KEYS[1], ARGV[1])
 `;
 
@@ -43,14 +44,18 @@ return redis.call('HGET', KEYS[1], ARGV[1])
  * One call's look at the gateway's memory, in one round trip: the answer recorded for the operation, or else the
  * attempt (counted) and what the simulation reads. Remembers the card (ARGV[2]; '' for none) on the first call that
  * brings one. It was four commands, three of them one after another: with two operations per saga, the simulated
- * gateway alone sent ~9 of the ~31 Redis commands of a saga.
+ * gateway alone sent ~9 of the ~31 Redis commands of a saga. Inside the script, one HMGET reads all it needs
+ * (each command is a lookup of the key, see RedisStateStore's COMMIT).
  */
 const BEGIN = `
-if ARGV[2] ~= '' then redis.call('HSETNX', KEYS[1], 'token', ARGV[2]) end
-local recorded = redis.call('HGET', KEYS[1], 'result:' .. ARGV[1])
-if recorded then return {recorded} end
+local m = redis.call('HMGET', KEYS[1], 'token', 'recovered', 'result:authorize', 'result:capture', 'result:void',
+  'result:' .. ARGV[1])
+if ARGV[2] ~= '' and not m[1] then
+  redis.call('HSET', KEYS[1], 'token', ARGV[2])
+  m[1] = ARGV[2]
+end
+if m[6] then return {m[6]} end
 local attempt = redis.call('HINCRBY', KEYS[1], 'attempts:' .. ARGV[1], 1)
-local m = redis.call('HMGET', KEYS[1], 'token', 'recovered', 'result:authorize', 'result:capture', 'result:void')
 return {false, attempt, m[1], m[2], m[3], m[4], m[5]}
 `;
 

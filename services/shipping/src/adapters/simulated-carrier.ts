@@ -28,9 +28,7 @@ if ARGV[1] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {'attempt', tostring(attempts)}
 `;
 const BOOK = `
-local booking = redis.call('HGET', KEYS[1], 'booking')
-if booking then return booking end
-redis.call('HSET', KEYS[1], 'booking', ARGV[1])
+if redis.call('HSETNX', KEYS[1], 'booking', ARGV[1]) == 0 then return redis.call('HGET', KEYS[1], 'booking') end
 if ARGV[2] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return ARGV[1]
 `;
