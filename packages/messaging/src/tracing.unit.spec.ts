@@ -7,6 +7,7 @@ import {
 import {
   createTracing,
   formatTraceparent,
+  newTraceContext,
   parseTraceparent,
   passThroughTracing,
   TraceHeaders,
@@ -37,6 +38,23 @@ describe('traceparent', () => {
     ['version 00 with a suffix', `${PARENT}-extra`],
   ])('rejects a %s header (the record then starts a new trace)', (_label, header) => {
     expect(parseTraceparent(header)).toBeUndefined();
+  });
+});
+
+describe('newTraceContext', () => {
+  it('gives every root its own valid ids, across refills of its random pool', () => {
+    const roots = Array.from({ length: 1_000 }, () => newTraceContext());
+    for (const sc of roots) {
+      expect(formatTraceparent(sc)).toMatch(TP);
+      expect(parseTraceparent(formatTraceparent(sc))).toMatchObject({
+        traceId: sc.traceId,
+        spanId: sc.spanId,
+      });
+    }
+    expect(new Set(roots.map((sc) => sc.traceId)).size).toBe(roots.length);
+    expect(new Set(roots.map((sc) => sc.spanId)).size).toBe(roots.length);
+    // Trace and span ids are different bytes of the pool, not overlapping slices of one another.
+    expect(roots.some((sc) => sc.traceId.includes(sc.spanId))).toBe(false);
   });
 });
 
