@@ -61,9 +61,14 @@ export class RedisTableWatch {
   }
 }
 
-/** ` | redis: key table doubled at 262,144, expiry table at 262,144` (empty without doublings). */
+/** `key table` or `expiry table`, as the progress lines and the summary name them. */
+export const tableName = (t: RedisTable): string => (t === 'keys' ? 'key table' : 'expiry table');
+
+/** A table size as those lines print it: `262,144`. */
+export const tableSize = (size: number): string => size.toLocaleString('en-US');
+
+/** ` | redis: key table doubled at 262,144, expiry table doubled at 262,144` (empty without doublings). */
 export function doublingNote(found: readonly TableDoubling[]): string {
   if (found.length === 0) return '';
-  const name = (t: RedisTable) => (t === 'keys' ? 'key table' : 'expiry table');
-  return ` | redis: ${found.map((d) => `${name(d.table)} doubled at ${d.size.toLocaleString('en-US')}`).join(', ')}`;
+  return ` | redis: ${found.map((d) => `${tableName(d.table)} doubled at ${tableSize(d.size)}`).join(', ')}`;
 }

@@ -1,5 +1,6 @@
 import type { AuditResult } from './audit.js';
 import type { BenchFigures, BenchReport, FindMaxReport } from './bench.js';
+import { tableName, tableSize } from './redis-tables.js';
 
 /** Human-readable summaries for stdout; the JSON file carries the same figures in full. */
 
@@ -25,9 +26,7 @@ function figuresLines(f: BenchFigures): string[] {
 function doublingLines(f: BenchFigures): string[] {
   const d = f.redisTableDoublings;
   if (d.length === 0) return [];
-  const list = d.map(
-    (x) => `${x.table === 'keys' ? 'key' : 'expiry'} table at ${x.size.toLocaleString('en-US')} (${x.atS} s)`,
-  );
+  const list = d.map((x) => `${tableName(x.table)} at ${tableSize(x.size)} (${x.atS} s)`);
   return [
     `redis tables doubled (warm-up included; a few seconds of costlier commands each): ${list.join(', ')}`,
   ];
