@@ -35,5 +35,7 @@ console.log(`${records.length} records since ${new Date(t0).toISOString()}; wors
 console.log(`   s  hops/s  ${parts.map((p) => `p${p}`.padStart(6)).join('')}`);
 for (const s of [...worst.keys()].sort((a, b) => a - b)) {
   const m = worst.get(s);
-  console.log(`${String(s).padStart(4)}  ${String(hopsBy.get(s)).padStart(6)}  ${parts.map((p) => String(m.get(p) ?? '-').padStart(6)).join('')}`);
+  console.log(
+    `${String(s).padStart(4)}  ${String(hopsBy.get(s)).padStart(6)}  ${parts.map((p) => String(m.get(p) ?? '-').padStart(6)).join('')}`,
+  );
 }

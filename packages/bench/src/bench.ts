@@ -61,6 +61,8 @@ export interface Machine {
   model: string;
   node: string;
   kafka: string | null;
+  /** The store's server, e.g. `valkey 8.0.1`: its table growth sets the p99 at 1,000/s (BENCHMARKS.md). */
+  redis: string | null;
   /** 1-minute load average when the run started: other work on the box skews every figure. */
   loadAvg1m: number;
 }
@@ -162,6 +164,7 @@ async function withSession<T>(
         model: cpus()[0]?.model ?? 'unknown',
         node: process.version,
         kafka: system.kafkaVersion,
+        redis: system.redisVersion,
         loadAvg1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
       };
       return await body(system, ctx, machine);

@@ -1,5 +1,5 @@
 import type { AuditResult } from './audit.js';
-import type { BenchFigures, BenchReport, FindMaxReport } from './bench.js';
+import type { BenchFigures, BenchReport, FindMaxReport, Machine } from './bench.js';
 import { tableName, tableSize } from './redis-tables.js';
 
 /** Human-readable summaries for stdout; the JSON file carries the same figures in full. */
@@ -40,10 +40,13 @@ function auditLines(a: AuditResult): string[] {
   return [head, ...unfinished, ...a.problems.map((p) => `  - ${p}`)];
 }
 
+function machineLine(m: Machine): string {
+  return `machine: ${m.cores} cores ${m.model}, node ${m.node}, kafka ${m.kafka ?? '?'}, store ${m.redis ?? '?'}, load average ${m.loadAvg1m}`;
+}
+
 export function formatReport(r: BenchReport): string {
-  const m = r.machine;
   return [
-    `machine: ${m.cores} cores ${m.model}, node ${m.node}, kafka ${m.kafka ?? '?'}, load average ${m.loadAvg1m}`,
+    machineLine(r.machine),
     `run ${r.runId}, mix ${r.mix}, warm-up ${r.warmupS} s${r.startedByBench.length ? `, started by bench: ${r.startedByBench.join(', ')}` : ''}`,
     ...figuresLines(r),
     ...auditLines(r.audit),
@@ -56,7 +59,7 @@ export function formatFindMax(r: FindMaxReport): string {
       `  ${String(s.rate).padStart(5)}/s  p99 ${String(s.latencyMs.p99).padStart(8)} ms  throughput ${s.throughputPerS}/s  lost ${s.lost}  ${s.sustainable ? 'ok' : `NOT sustainable: ${s.reason ?? ''}`}`,
   );
   return [
-    `machine: ${r.machine.cores} cores ${r.machine.model}, node ${r.machine.node}, kafka ${r.machine.kafka ?? '?'}, load average ${r.machine.loadAvg1m}`,
+    machineLine(r.machine),
     `warm-up ${r.warmupS} s before the first step${r.startedByBench.length ? `, started by bench: ${r.startedByBench.join(', ')}` : ''}`,
     ...rows,
     `highest sustainable rate (p99 ≤ ${r.p99LimitMs} ms): ${r.maxSustainableRate ?? 'none'} sagas/s`,

@@ -42,6 +42,8 @@ export interface BenchSystem {
   /** What the bench started (and will stop), for the report. */
   started: string[];
   kafkaVersion: string | null;
+  /** The store's server and version, e.g. `valkey 8.0.1` (stackStatus). */
+  redisVersion: string | null;
   stop(): Promise<void>;
 }
 
@@ -195,10 +197,12 @@ export async function ensureSystem(opts: SystemOptions): Promise<BenchSystem> {
   }
 
   let kafkaVersion: string | null = null;
+  let redisVersion: string | null = null;
   try {
     const status = await stackStatus();
     for (const part of status.parts) if (part.pid !== null) pids.set(part.part, part.pid);
     kafkaVersion = status.parts.find((p) => p.part === 'kafka')?.version ?? null;
+    redisVersion = status.parts.find((p) => p.part === 'redis')?.version ?? null;
   } catch {
     // an external stack (KAFKA_BROKERS elsewhere): no local pids to sample
   }
@@ -209,6 +213,7 @@ export async function ensureSystem(opts: SystemOptions): Promise<BenchSystem> {
     ports,
     started,
     kafkaVersion,
+    redisVersion,
     async stop() {
       await Promise.all(children.map(stopChild));
       if (leased) await releaseStack({ onProgress: (p) => say(`[${p.part}] ${p.message}`) });

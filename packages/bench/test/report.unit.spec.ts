@@ -36,6 +36,7 @@ const run: BenchReport = {
     model: 'Intel(R) Xeon(R) Processor',
     node: 'v24.21.0',
     kafka: '4.1.1',
+    redis: 'redis 7.0.15',
     loadAvg1m: 1.82,
   },
   aborted: false,
@@ -90,6 +91,15 @@ describe('formatReport', () => {
         'key table at 131,072 (29 s), expiry table at 131,072 (29 s), key table at 262,144 (49 s), expiry table at 262,144 (49 s)',
     );
     expect(lines).toContain('latency ms: p50 70.3  p90 116.8  p99 187.6  p99.9 226.4  max 290.6');
+  });
+
+  it('names the store server beside the machine, "?" when a report has none', () => {
+    expect(formatReport(run).split('\n')[0]).toBe(
+      'machine: 2 cores Intel(R) Xeon(R) Processor, node v24.21.0, kafka 4.1.1, store redis 7.0.15, load average 1.82',
+    );
+    expect(formatReport({ ...run, machine: { ...run.machine, redis: null } })).toMatch(
+      /kafka 4\.1\.1, store \?,/,
+    );
   });
 
   it('has no such line for a run without doublings', () => {

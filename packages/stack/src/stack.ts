@@ -53,15 +53,9 @@ import {
   registryLaunch,
   type LaunchSpec,
 } from './parts.js';
+import { findRedisServer, serverVersion } from './redis-server.js';
 import { readState, writeState, type PartRecord, type StackState } from './state.js';
-import {
-  findOnPath,
-  findPortHolder,
-  isPortFree,
-  isSameProcess,
-  isExecutableFile,
-  readProcess,
-} from './system.js';
+import { findPortHolder, isPortFree, isSameProcess, readProcess } from './system.js';
 import type {
   PartLog,
   PartStatus,
@@ -122,26 +116,6 @@ function prepareDirs(layout: StackLayout): void {
   ]) {
     mkdirSync(d, { recursive: true });
   }
-}
-
-function findRedisServer(config: StackConfig): string {
-  if (config.redisServer) {
-    if (isExecutableFile(config.redisServer)) return config.redisServer;
-    throw new StackError(
-      'REDIS_NOT_FOUND',
-      `SAGA_REDIS_SERVER=${config.redisServer} is not an executable file. Point it at redis-server, or unset it.`,
-      { part: 'redis' },
-    );
-  }
-  const found = findOnPath('redis-server', config.env.PATH);
-  if (found) return found;
-  throw new StackError(
-    'REDIS_NOT_FOUND',
-    'redis-server is not on PATH. Install it with `apt-get install -y redis-server` (Debian/Ubuntu; the stack ' +
-      'starts its own instance, the system service is not needed), or run Redis another way (e.g. docker compose) ' +
-      'and set REDIS_URL, or set SAGA_REDIS_SERVER=<path to redis-server>.',
-    { part: 'redis' },
-  );
 }
 
 function javaHomeOf(java: JavaRuntime): string {
@@ -627,7 +601,7 @@ async function redisVersion(config: StackConfig, secure: boolean): Promise<strin
   try {
     const c = secure ? adminCredentials(config) : undefined;
     const info = await redisCommand(config.redis.port, ['INFO', 'server'], 2000, c?.redis, c && { ca: c.ca });
-    return typeof info === 'string' ? (/^redis_version:(.+)$/m.exec(info)?.[1]?.trim() ?? null) : null;
+    return typeof info === 'string' ? serverVersion(info) : null;
   } catch {
     return null;
   }

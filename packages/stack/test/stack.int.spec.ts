@@ -1,13 +1,14 @@
 // The stack's own lifecycle against real processes. Every test uses its own stack dir and free ports, so it never
 // touches the main test stack that jest's global setup starts on the default ports (both may run at once); only
 // the downloaded distributions are shared.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadStackConfig, type PartName } from '../src/config.js';
 import { PartFailedError, PortInUseError, StackError } from '../src/errors.js';
 import { redisCommand } from '../src/health.js';
+import { findRedisServer } from '../src/redis-server.js';
 import { readState, writeState } from '../src/state.js';
 import { stackDown, stackRedisSocketUrl, stackStatus, stackUp } from '../src/stack.js';
 import { isPortFree, readProcess } from '../src/system.js';
@@ -100,14 +101,38 @@ describe('stackUp preflight', () => {
     }
   });
 
-  it('says how to install redis-server when it is not on PATH', async () => {
+  it('says how to install valkey-server or redis-server when neither is on PATH', async () => {
     const emptyBin = join(dirs[0] ?? tmpdir(), 'empty-bin');
     mkdirSync(emptyBin, { recursive: true });
     const env = await privateStackEnv({ PATH: emptyBin });
     const err = await rejection(stackUp({ env, parts: ['redis'] }));
     expect(err).toBeInstanceOf(StackError);
     expect(err.code).toBe('REDIS_NOT_FOUND');
+    expect(err.message).toContain('apt-get install -y valkey-server');
     expect(err.message).toContain('apt-get install -y redis-server');
+  });
+
+  it('runs valkey-server when PATH has it, else redis-server; SAGA_REDIS_SERVER overrides both', () => {
+    const root = mkdtempSync(join(tmpdir(), 'redis-bins-'));
+    dirs.push(root);
+    const bin = (dir: string, name: string): string => {
+      mkdirSync(join(root, dir), { recursive: true });
+      const file = join(root, dir, name);
+      writeFileSync(file, '#!/bin/sh\n', { mode: 0o755 });
+      return file;
+    };
+    const redisOnly = bin('a', 'redis-server');
+    const valkeyLater = bin('b', 'valkey-server');
+    const find = (PATH: string, redisServer?: string): string =>
+      findRedisServer({ env: { PATH }, redisServer });
+
+    expect(find(join(root, 'a'))).toBe(redisOnly);
+    // Later on PATH and still chosen: the server matters more than the directory order.
+    expect(find(`${join(root, 'a')}:${join(root, 'b')}`)).toBe(valkeyLater);
+    expect(find(`${join(root, 'a')}:${join(root, 'b')}`, redisOnly)).toBe(redisOnly);
+    expect(() => find(join(root, 'a'), join(root, 'a'))).toThrow(
+      /SAGA_REDIS_SERVER=.* is not an executable file/,
+    );
   });
 });
 
@@ -167,7 +192,8 @@ describe('the whole stack', () => {
     for (const part of first.status.parts) {
       expect(part).toMatchObject({ running: true, managedBy: 'stack', healthy: true });
       expect(part.pid).toBeGreaterThan(0);
-      expect(part.version).toMatch(/^\d+\.\d+/);
+      // The Redis part names its server: Valkey or Redis (REDIS_SERVERS).
+      expect(part.version).toMatch(part.part === 'redis' ? /^(valkey|redis) \d+\.\d+/ : /^\d+\.\d+/);
     }
     expect(progress.some((l) => l.startsWith('[kafka] starting on'))).toBe(true);
 

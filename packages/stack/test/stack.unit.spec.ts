@@ -14,6 +14,7 @@ import {
   redisLaunch,
   registryLaunch,
 } from '../src/parts.js';
+import { serverVersion } from '../src/redis-server.js';
 import { partPorts, withDependencies } from '../src/stack.js';
 import { parseProcNetTcp, parseProcStat, summarizeCommand } from '../src/system.js';
 
@@ -250,6 +251,18 @@ describe('part definitions', () => {
     expect(partPorts(config, 'registry').map((p) => p.port)).toEqual([18081, 18082]);
     expect(withDependencies(['registry'])).toEqual(['kafka', 'registry']);
     expect(withDependencies(['redis', 'kafka'])).toEqual(['kafka', 'redis']);
+  });
+});
+
+describe('serverVersion', () => {
+  it('names Valkey by its own version, not the Redis version it reports for compatibility', () => {
+    const valkey =
+      '# Server\r\nredis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:8.0.1\r\nredis_mode:standalone\r\n';
+    expect(serverVersion(valkey)).toBe('valkey 8.0.1');
+    expect(serverVersion('# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n')).toBe(
+      'redis 7.0.15',
+    );
+    expect(serverVersion('# Server\r\n')).toBeNull();
   });
 });
 
