@@ -86,9 +86,10 @@ export class PartFailedError extends StackError {
     logTail: readonly string[],
   ) {
     const tail = logTail.length > 0 ? logTail.map((l) => `  | ${l}`).join('\n') : '  | (the log is empty)';
+    const hint = knownCause(part, logTail);
     super(
       code,
-      `${summary}\nLast lines of ${logFile}:\n${tail}\n` +
+      `${summary}\nLast lines of ${logFile}:\n${tail}\n${hint ? `${hint}\n` : ''}` +
         `See the whole log with \`npx saga stack logs ${part}\`; fix the cause and run \`npx saga stack up\` again.`,
       { part },
     );
@@ -96,6 +97,21 @@ export class PartFailedError extends StackError {
     this.logFile = logFile;
     this.logTail = logTail;
   }
+}
+
+/**
+ * What a log line means when the fix is not in the log itself. Valkey 8 writes RDB version 11, which Redis 7.0 cannot
+ * read: a stack that ran Valkey and then finds only redis-server cannot load its own data.
+ */
+function knownCause(part: PartName, logTail: readonly string[]): string | undefined {
+  if (part === 'redis' && logTail.some((l) => /Can't handle RDB format version/.test(l))) {
+    return (
+      'Its data was written by a newer server than this one (Valkey 8 writes a format Redis 7.0 cannot read). ' +
+      'Run the server that wrote it (install valkey-server, or SAGA_REDIS_SERVER=<path>), or move the data dir ' +
+      'away to start with an empty store. Nothing in it was changed.'
+    );
+  }
+  return undefined;
 }
 
 export function isStackError(err: unknown): err is StackError {

@@ -1,7 +1,7 @@
 import { LOCAL_STACK_DEFAULTS } from '../../messaging/src/connection.js';
 import { FALLBACK_VERSIONS, loadStackConfig, parsePomVersions, stackConnection } from '../src/config.js';
 import { isMavenDownloadLine } from '../src/dist.js';
-import { PortInUseError, StackError } from '../src/errors.js';
+import { PartFailedError, PortInUseError, StackError } from '../src/errors.js';
 import { encodeRespCommand, parseRespReply } from '../src/health.js';
 import { parseJavaMajor } from '../src/java.js';
 import { localRedisSocketUrl, stackLayout } from '../src/layout.js';
@@ -267,6 +267,31 @@ describe('serverVersion', () => {
 });
 
 describe('errors', () => {
+  it('says what to do when Redis 7.0 finds data a newer server (Valkey 8) wrote', () => {
+    // The end of a real redis.log: Redis 7.0.15 started on a data dir Valkey 8.0.1 had written.
+    const tail = [
+      '10530:M 27 Nov 2026 09:32:11.754 * Reading RDB base file on AOF loading...',
+      "10530:M 27 Nov 2026 09:32:11.754 # Can't handle RDB format version 11",
+      '10530:M 27 Nov 2026 09:32:11.754 # Error reading the RDB base file appendonly.aof.1.base.rdb, AOF loading aborted',
+    ];
+    const err = new PartFailedError(
+      'PART_EXITED',
+      'redis',
+      'Redis exited while starting.',
+      '/s/logs/redis.log',
+      tail,
+    );
+    expect(err.message).toContain('written by a newer server');
+    expect(err.message).toContain('SAGA_REDIS_SERVER=<path>');
+    expect(err.message.indexOf('written by a newer server')).toBeGreaterThan(
+      err.message.indexOf('format version 11'),
+    );
+    expect(new PartFailedError('PART_EXITED', 'redis', 'x', '/l', tail.slice(0, 1)).message).not.toContain(
+      'newer',
+    );
+    expect(new PartFailedError('PART_EXITED', 'kafka', 'x', '/l', tail).message).not.toContain('newer');
+  });
+
   it('names the port, the part and the holder of a taken port', () => {
     const err = new PortInUseError([
       { part: 'redis', role: 'Redis', port: 16379, holder: { pid: 99, command: 'redis-server *:16379' } },
