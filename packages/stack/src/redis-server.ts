@@ -5,7 +5,7 @@ import type { StackConfig } from './config.js';
 /**
  * The servers the stack can run as its Redis, in the order it looks for them on PATH. Valkey first: the Redis fork
  * that Debian 13 ships (Debian 12 in bookworm-backports) grows its key tables without the burst of Redis 7.0, the
- * only Redis Debian 12 has. At 1,000 sagas/s that burst set the p99 (BENCHMARKS.md, "Valkey").
+ * only Redis Debian 12 has. At 1,000 sagas/s that burst set the p99 (BENCHMARKS.md, session 14).
  */
 export const REDIS_SERVERS = ['valkey-server', 'redis-server'] as const;
 
@@ -26,8 +26,8 @@ export function findRedisServer(config: Pick<StackConfig, 'redisServer' | 'env'>
   throw new StackError(
     'REDIS_NOT_FOUND',
     'Neither valkey-server nor redis-server is on PATH. Install one (the stack starts its own instance, the ' +
-      'system service is not needed): `apt-get install -y valkey-server` (Debian 13+, Ubuntu 24.10+; on Debian 12 ' +
-      'from bookworm-backports: `apt-get install -y -t bookworm-backports valkey-server`) or ' +
+      'system service is not needed): `apt-get install -y valkey-server` (Debian 13+; on Debian 12 from ' +
+      'bookworm-backports: `apt-get install -y -t bookworm-backports valkey-server`) or ' +
       '`apt-get install -y redis-server`. Or run Redis another way (e.g. docker compose) and set REDIS_URL, or set ' +
       'SAGA_REDIS_SERVER=<path to the server>.',
     { part: 'redis' },
