@@ -70,4 +70,3 @@ export type {
 } from './types.js';
 export { acquireStack, releaseStack, type StackLease } from './lease.js';
 export { AOF_REWRITE_ARGS } from './parts.js';
-export { findRedisServer, REDIS_SERVERS, serverVersion } from './redis-server.js';
