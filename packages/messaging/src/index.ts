@@ -8,6 +8,7 @@ export * from './health-server.js';
 export * from './kafka.js';
 export { patchKafkajsRequestQueue } from './kafkajs-request-queue.js';
 export * from './logger.js';
+export * from './partitioner.js';
 export * from './producer.js';
 export * from './publisher.js';
 export * from './record-processor.js';

@@ -1,6 +1,7 @@
 import type { Producer, ProducerBatch, RecordMetadata } from 'kafkajs';
 import type { Kafka } from './kafka.js';
 import type { Logger } from './logger.js';
+import { JavaCompatiblePartitioner } from './partitioner.js';
 
 /** What publishing needs from a producer; a kafkajs producer is one, so is a `ManagedProducer`. */
 export interface BatchSender {
@@ -152,10 +153,18 @@ export class ManagedProducer implements BatchSender {
   }
 }
 
-/** The producer every process publishes with: idempotent, acks from all in-sync replicas, no topic auto-creation. */
+/**
+ * The producer every process publishes with: idempotent, acks from all in-sync replicas, no topic auto-creation,
+ * and kafkajs' default placement of keys computed without its 64-bit arithmetic (JavaCompatiblePartitioner).
+ */
 export function createIdempotentProducer(kafka: Kafka, logger: Pick<Logger, 'warn'>): ManagedProducer {
   return new ManagedProducer(
-    () => kafka.producer({ idempotent: true, allowAutoTopicCreation: false }),
+    () =>
+      kafka.producer({
+        idempotent: true,
+        allowAutoTopicCreation: false,
+        createPartitioner: JavaCompatiblePartitioner,
+      }),
     logger,
   );
 }
