@@ -13,6 +13,7 @@ export * from './producer.js';
 export * from './publisher.js';
 export * from './record-processor.js';
 export * from './retry-policy.js';
+export * from './redis-writes.js';
 export * from './retry-store.js';
 export * from './service-host.js';
 export * from './state-store.js';
