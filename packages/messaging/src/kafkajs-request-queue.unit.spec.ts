@@ -16,8 +16,7 @@ const queue = (over: Partial<Queue> = {}): Queue => ({
   ...over,
 });
 
-const schedule = (q: Queue): void =>
-  (loadRequestQueue().prototype.scheduleCheckPendingRequests).call(q);
+const schedule = (q: Queue): void => loadRequestQueue().prototype.scheduleCheckPendingRequests.call(q);
 
 describe("kafkajs' request queue, patched", () => {
   it('is patched on kafkajs 2.2.4 only', () => {
