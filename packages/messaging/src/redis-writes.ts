@@ -17,8 +17,8 @@ export function coalesceWrites(redis: Redis): void {
   redis.on('connect', () => coalesceSocketWrites(redis.stream));
 }
 
-/** Corks `socket` at its first write of a turn and uncorks it after the turn (exported for tests). */
-export function coalesceSocketWrites(socket: Writable): void {
+/** Corks `socket` at its first write of a turn and uncorks it after the turn. */
+function coalesceSocketWrites(socket: Writable): void {
   let corked = false;
   const uncork = (): void => {
     corked = false;
